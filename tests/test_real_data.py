@@ -1,0 +1,34 @@
+"The loaders and preprocessing on the real RSNA data in ../shared/data (skipped, with the reason, when absent)."
+import numpy as np
+from skimage.filters import threshold_otsu
+from boneage_core.data import read_kaggle, read_labels, make_split
+from boneage_core.io import read_radiograph
+from boneage_core.preprocess import preprocess, PreprocConfig, hand_bbox
+
+
+def test_kaggle_100px_reads_and_splits(rsna100):
+    df = read_kaggle(rsna100)
+    assert len(df) == 11111 and df.id.is_unique
+    assert df.boneage.between(1, 228).all() and df.male.dtype == bool
+    sp = make_split(df)
+    counts = sp.split.value_counts()
+    assert abs(counts['valid'] - 0.15 * len(df)) < 20 and abs(counts['test'] - 0.15 * len(df)) < 20
+    # stratified: mean age of each part within a month of the whole
+    assert (sp.groupby('split').boneage.mean() - df.boneage.mean()).abs().max() < 1.5
+
+
+def test_fullres_sample_preprocesses(rsna_fullres):
+    lab = read_labels(rsna_fullres/'labels.csv', rsna_fullres/'images')
+    assert len(lab) == 20
+    for p in lab.path[:5]:
+        img, meta = read_radiograph(p)
+        assert img.shape == (2080, 1600) and meta['bit_depth'] == 8
+        y0, y1, x0, x1 = hand_bbox(img)
+        # the crop loses no hand: (almost) no tissue-bright pixel lies outside the box, and the wrist reaching the
+        # bottom edge is kept
+        outside = np.ones(img.shape, bool); outside[y0:y1, x0:x1] = False
+        bright = img > threshold_otsu(img[::8, ::8])
+        assert bright[outside].sum() < 0.002 * bright.sum() and y1 == img.shape[0]
+        assert (y1 - y0) * (x1 - x0) < img.size  # and it does crop something
+        out = preprocess(img, PreprocConfig(size=256))
+        assert out.shape == (256, 256) and out.std() > 20
