@@ -11,9 +11,9 @@ def run(nb, folder, **params):
 
 
 def test_train_then_evaluate(tmp_path):
-    run('11_train.ipynb', tmp_path, out=str(tmp_path/'train'), arch='resnet10t', size=48, epochs=2, lr=3e-3, bs=16, **PH)
+    run('21_train.ipynb', tmp_path, out=str(tmp_path/'train'), arch='resnet10t', size=48, epochs=2, lr=3e-3, bs=16, **PH)
     assert (tmp_path/'train'/'model.safetensors').exists() and (tmp_path/'train'/'history.png').exists()
-    run('13_evaluate.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'eval'), n_boot=100, **PH)
+    run('23_evaluate.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'eval'), n_boot=100, **PH)
     m = pd.read_csv(tmp_path/'eval'/'metrics.csv')
     assert set(m.split) == {'valid', 'test'} and set(m.metric) == {'MAE', 'RMSE', 'R2', 'bias'}
     # the evaluation used the training run's split: its validation MAE matches what training reported
@@ -25,7 +25,7 @@ def test_train_then_evaluate(tmp_path):
 
 
 def test_architecture_grid(tmp_path):
-    run('12_architectures.ipynb', tmp_path, out=str(tmp_path/'arch'), quick=True, size=40, epochs=1, bs=16, **PH)
+    run('22_architectures.ipynb', tmp_path, out=str(tmp_path/'arch'), quick=True, size=40, epochs=1, bs=16, **PH)
     t = pd.read_csv(tmp_path/'arch'/'architectures.csv')
     assert len(t) == 4 and set(t.sex_input) == {True, False} and t.MAE.notna().all()
     assert (tmp_path/'arch'/'architectures.png').exists()
