@@ -1,0 +1,54 @@
+"`boneage study` end to end on a tiny notebook set (papermill for real): reports, tables, index, skip on re-run, clear failure."
+import subprocess, sys
+import nbformat
+import pytest
+from boneage_core.study import NOTEBOOKS, STEPS, main
+
+
+def _nb(body, fail=False):
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell("out = 'x'\nquick = False\ndata = None\nseed = 0"); p.metadata['tags'] = ['parameters']
+    code = ("from pathlib import Path\nimport pandas as pd, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt\n"
+            "o = Path(out); o.mkdir(parents=True, exist_ok=True)\n" + body)
+    nb.cells = [p, nbformat.v4.new_code_cell(code)] + ([nbformat.v4.new_code_cell("raise ValueError('deliberate failure')")] if fail else [])
+    nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'python3', 'language': 'python'}
+    return nb
+
+
+@pytest.fixture
+def tiny_nbs(tmp_path, monkeypatch):
+    d = tmp_path/'nbs'; d.mkdir()
+    for s in STEPS:
+        nbformat.write(_nb(f"pd.DataFrame({{'step': ['{s}'], 'MAE_x': [1.234]}}).to_csv(o/'{s}_table.csv', index=False)\n"
+                           f"plt.plot([1, 2]); plt.savefig(o/'{s}_fig.png')"), d/NOTEBOOKS[s])
+    monkeypatch.setenv('BONEAGE_NBS', str(d))
+    return d
+
+
+def test_study_writes_report(tiny_nbs, tmp_path, capsys):
+    out = tmp_path/'res'
+    assert main(['study', '--out', str(out), '--quick']) == 0
+    for s in STEPS:
+        assert (out/s/NOTEBOOKS[s]).exists() and (out/s/NOTEBOOKS[s]).with_suffix('.html').exists()
+        assert (out/s/f'{s}_table.tex').read_text().startswith('\\begin{tabular}')
+    assert '| train | 1.23 |' in (out/'train'/'train_table.md').read_text()
+    idx = (out/'index.html').read_text()
+    assert all(f'{s}/{s}_fig.png' in idx for s in STEPS)
+    capsys.readouterr()
+    assert main(['study', '--out', str(out), '--quick', '--only', 'train']) == 0
+    assert 'complete already: skipped' in capsys.readouterr().out
+
+
+def test_study_failure_is_clear(tiny_nbs, tmp_path, capsys):
+    nbformat.write(_nb("", fail=True), tiny_nbs/NOTEBOOKS['train'])
+    out = tmp_path/'res'
+    assert main(['study', '--out', str(out), '--quick']) == 1
+    err = capsys.readouterr().err
+    assert '21_train.ipynb failed at cell' in err and 'deliberate failure' in err and len(err.strip().splitlines()) == 1
+    assert (out/'train'/NOTEBOOKS['train']).exists() and not (out/'evaluate').exists()
+
+
+def test_console_command_installed():
+    r = subprocess.run([sys.executable, '-m', 'boneage_core.study', 'study', '--only', 'nonsense', '--out', '/tmp/boneage-none'],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and 'unknown study step' in r.stderr
