@@ -52,3 +52,11 @@ def test_console_command_installed():
     r = subprocess.run([sys.executable, '-m', 'boneage_core.study', 'study', '--only', 'nonsense', '--out', '/tmp/boneage-none'],
                        capture_output=True, text=True)
     assert r.returncode == 1 and 'unknown study step' in r.stderr
+
+
+def test_study_notebooks_have_parameters_cell():
+    "papermill needs the `parameters` tag; nbdev-clean must keep it (allowed_cell_metadata_keys)."
+    from boneage_core.study import nbs_dir
+    for nb in NOTEBOOKS.values():
+        cells = nbformat.read(str(nbs_dir()/nb), as_version=4).cells
+        assert sum('parameters' in c.metadata.get('tags', []) for c in cells) == 1, nb
