@@ -14,7 +14,7 @@ from .evaluate import bootstrap_ci, paired_comparison, _mae
 from .train import TrainConfig, train
 
 # %% auto #0
-__all__ = ['run_name', 'train_grid', 'inference_speed', 'compare_runs', 'plot_comparison']
+__all__ = ['run_name', 'train_grid', 'train_minutes', 'inference_speed', 'compare_runs', 'plot_comparison']
 
 # %% ../nbs/08_compare.ipynb #2c7f61de
 def run_name(cfg: TrainConfig) -> str: return f"{cfg.arch}-{'sex' if cfg.use_sex else 'nosex'}"
@@ -31,10 +31,27 @@ def train_grid(df, archs, base: TrainConfig, out, sexes=(True, False), **kwargs)
     return dirs
 
 # %% ../nbs/08_compare.ipynb #078714be
-def inference_speed(model_file, n=64, bs=32, repeats=2) -> float:
-    "Images/s of the saved model on this machine (channels_last, batched, no grad)."
-    m, meta = load_model(model_file)
-    S = meta['preproc'].size
+def _run_net(d: Path):
+    "The run's network and input side: its model file, or (speed does not depend on the weights) a fresh net of its architecture."
+    if (d/'model.safetensors').exists():
+        m, meta = load_model(d/'model.safetensors'); return m, meta['preproc'].size
+    from boneage_core.model import BoneAgeNet
+    cfg = TrainConfig(**json.loads((d/'config.json').read_text()))
+    return BoneAgeNet(cfg.arch, use_sex=cfg.use_sex).eval(), cfg.pp.size
+
+def train_minutes(d: Path) -> float:
+    "Training time of a run: the sum of its epochs in `history.csv` (complete across resumes), else `result.json`'s."
+    h = d/'history.csv'
+    if h.exists():
+        t = pd.read_csv(h)['time'].astype(str).str.split(':')
+        if len(t): return float(sum(int(m) * 60 + int(s) for m, s in t)) / 60
+    return json.loads((d/'result.json').read_text())['train_seconds'] / 60
+
+def inference_speed(run, n=64, bs=32, repeats=2) -> float:
+    "Images/s on this machine (channels_last, batched, no grad) of a run folder's model, or of a model file."
+    run = Path(run)
+    if run.is_dir(): m, S = _run_net(run)
+    else: m, meta = load_model(run); S = meta['preproc'].size
     m = m.to(memory_format=torch.channels_last)
     x, male = torch.randn(bs, 1, S, S).contiguous(memory_format=torch.channels_last), torch.ones(bs)
     with torch.no_grad():
@@ -50,8 +67,8 @@ def compare_runs(dirs, n_boot=1000, seed=0) -> tuple[pd.DataFrame, pd.DataFrame]
         name = d.name; preds[name] = v
         lo, hi = bootstrap_ci(v.boneage.values, v.pred.values, _mae, n_boot, seed)
         rows.append(dict(run=name, arch=r['config']['arch'], sex_input=r['config']['use_sex'], MAE=_mae(v.boneage.values, v.pred.values),
-                         ci_lo=lo, ci_hi=hi, params_M=r['params'] / 1e6, epochs=r['epochs_run'], train_min=r['train_seconds'] / 60,
-                         infer_img_s=inference_speed(d/'model.safetensors')))
+                         ci_lo=lo, ci_hi=hi, params_M=r['params'] / 1e6, epochs=r['epochs_run'], train_min=train_minutes(d),
+                         infer_img_s=inference_speed(d)))
     table = pd.DataFrame(rows).sort_values('MAE').reset_index(drop=True)
     best = table.run[0]; ref = preds[best]
     pairs = []

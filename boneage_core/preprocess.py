@@ -73,8 +73,8 @@ def normalize_contrast(img, method='percentile', lo=1, hi=99):
     if method == 'clahe': return exposure.equalize_adapthist(x, clip_limit=0.01).astype(np.float32)
     raise ValueError(f"unknown contrast method {method!r}")
 
-def resize_square(img, size, mode='pad'):
-    "Float image as `size` x `size`: 'pad' keeps the aspect ratio (black borders), 'squash' does not."
+def resize_square(img, size, mode='pad', nearest=False):
+    "Float image as `size` x `size`: 'pad' keeps the aspect ratio (black borders), 'squash' does not; `nearest` for label maps."
     x = to_float01(img)
     H, W = x.shape
     if mode == 'squash': out_hw, off = (size, size), (0, 0)
@@ -83,7 +83,7 @@ def resize_square(img, size, mode='pad'):
         out_hw = (max(1, round(H * s)), max(1, round(W * s)))
         off = ((size - out_hw[0]) // 2, (size - out_hw[1]) // 2)
     else: raise ValueError(f"unknown resize mode {mode!r}")
-    im = Image.fromarray(x, mode='F').resize((out_hw[1], out_hw[0]), Image.BILINEAR, reducing_gap=2.0)
+    im = Image.fromarray(x, mode='F').resize((out_hw[1], out_hw[0]), Image.NEAREST if nearest else Image.BILINEAR, reducing_gap=None if nearest else 2.0)
     out = np.zeros((size, size), np.float32)
     out[off[0]:off[0] + out_hw[0], off[1]:off[1] + out_hw[1]] = np.asarray(im)
     return out

@@ -104,8 +104,8 @@ def split_arrays(df, pp: PreprocConfig, cache_dir=None, progress=True):
     return X[tr], d[tr].reset_index(drop=True), X[~tr], d[~tr].reset_index(drop=True)
 
 # %% ../nbs/06_train.ipynb #cf21b669
-def predict_months(model, X, male, norm: Norm, bs=128, tta=False, device=None):
-    "Bone age (months) for uint8 images `X` (N, S, S): batched, eval mode; `tta` also averages small shifts/zooms."
+def predict_months(model, X, male, norm: Norm, bs=128, tta=False, device=None, per_view=False):
+    "Bone age (months) for uint8 images `X` (N, S, S): batched, eval mode; `tta` also averages small shifts/zooms (`per_view`: keep each view, (N, V))."
     device = device or next(model.parameters()).device
     model.eval(); out = []
     male = torch.as_tensor(np.asarray(male, dtype=np.float32))
@@ -114,8 +114,9 @@ def predict_months(model, X, male, norm: Norm, bs=128, tta=False, device=None):
             x = (torch.as_tensor(np.array(X[i:i + bs])).float()[:, None] / 255 - norm.pix_mean) / norm.pix_std
             x, m = x.to(device), male[i:i + bs].to(device)
             views = [x] + (_tta_views(x) if tta else [])
-            out.append(torch.stack([model(v, m).float() for v in views]).mean(0).cpu())
-    return (torch.cat(out).numpy() * norm.age_std + norm.age_mean) if out else np.zeros(0)
+            p = torch.stack([model(v, m).float() for v in views], -1).cpu()
+            out.append(p if per_view else p.mean(-1))
+    return (torch.cat(out).numpy() * norm.age_std + norm.age_mean) if out else np.zeros((0, 1 + 3 * tta) if per_view else 0)
 
 def _tta_views(x):
     "Small deterministic zooms and shifts (no flips: the model knows only left hands)."
