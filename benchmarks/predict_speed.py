@@ -1,0 +1,47 @@
+"""Prediction speed on a folder of full-resolution PNGs (the 20 official RSNA test images at 1600x2080 when present, else
+phantoms enlarged to that size): images/s end to end with `predict_table`, and the share spent decoding, preprocessing
+(training-frame resize + hand crop + contrast + resize) and in the network. Prints figures; asserts nothing.
+
+    python benchmarks/predict_speed.py [--model FILE] [--no-tta]
+"""
+import argparse, tempfile, time
+from pathlib import Path
+import numpy as np, torch
+from PIL import Image
+from boneage_core.data import shared_data
+from boneage_core.io import read_radiograph
+from boneage_core.preprocess import preprocess
+from boneage_core.predict import get_model, to_training_frame
+from boneage_core.train import predict_months
+from boneage_core.patient import items_from, predict_table
+
+
+def folder():
+    full = shared_data('rsna-test-fullres-sample')
+    if full is not None: return full/'images', 'official RSNA test images'
+    from boneage_core.synthetic import phantom_data
+    src, d = phantom_data(n=20, size=256, seed=0), Path(tempfile.mkdtemp())
+    for p in sorted((src/'boneage-training-dataset').glob('*.png'))[:20]:
+        Image.open(p).resize((1600, 2080), Image.BILINEAR).save(d/p.name)
+    return d, 'phantoms enlarged to 1600x2080'
+
+
+def main():
+    ap = argparse.ArgumentParser(); ap.add_argument('--model'); ap.add_argument('--no-tta', action='store_true'); a = ap.parse_args()
+    d, what = folder(); tta = not a.no_tta
+    m, meta = get_model(a.model)
+    paths = sorted(str(p) for p in Path(d).glob('*.png'))
+    print(f"{len(paths)} {what}; model {meta['arch']} at {meta['preproc'].size} px, TTA {'on (4 views)' if tta else 'off'}, "
+          f"{torch.get_num_threads()} threads")
+    t = time.perf_counter(); imgs = [read_radiograph(p)[0] for p in paths]; t_dec = time.perf_counter() - t
+    t = time.perf_counter(); X = np.stack([preprocess(to_training_frame(i, meta), meta['preproc']) for i in imgs]); t_pre = time.perf_counter() - t
+    predict_months(m, X[:2], [True, True], meta['norm'], tta=tta)  # warm-up
+    t = time.perf_counter(); predict_months(m, X, np.ones(len(X), bool), meta['norm'], tta=tta); t_net = time.perf_counter() - t
+    tot = t_dec + t_pre + t_net
+    for name, s in (('decode', t_dec), ('preprocess', t_pre), ('network', t_net)):
+        print(f"  {name:<10} {s / len(paths) * 1000:7.1f} ms/img  {100 * s / tot:5.1f}%")
+    t = time.perf_counter(); r = predict_table(items_from(d, male=True), a.model, tta=tta, progress=False); t_all = time.perf_counter() - t
+    print(f"end to end (predict_table, {int((r.error == '').sum())} predicted): {len(paths) / t_all:.1f} img/s ({t_all / len(paths) * 1000:.0f} ms/img)")
+
+
+if __name__ == '__main__': main()
