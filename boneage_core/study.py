@@ -13,8 +13,9 @@ __all__ = ['STEPS', 'NOTEBOOKS', 'study_params', 'nbs_dir', 'StudyError', 'run_n
            'write_tables', 'write_index', 'run_study', 'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
-STEPS = ('explore', 'train', 'evaluate', 'architectures')
-NOTEBOOKS = {'explore': '20_explore.ipynb', 'train': '21_train.ipynb', 'architectures': '22_architectures.ipynb', 'evaluate': '23_evaluate.ipynb'}
+STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures')
+NOTEBOOKS = {'explore': '20_explore.ipynb', 'train': '21_train.ipynb', 'architectures': '22_architectures.ipynb', 'evaluate': '23_evaluate.ipynb',
+             'interpret': '24_interpret.ipynb'}
 
 def study_params(step, out: Path, data=None, quick=False, seed=42) -> dict:
     "Parameters of each study notebook: the built-in phantoms run small; real data runs the full recipe."
@@ -22,11 +23,12 @@ def study_params(step, out: Path, data=None, quick=False, seed=42) -> dict:
     real = data is not None
     if step == 'explore': p.update(quick=quick)
     if step == 'train':
-        p.update(arch='tv_mobilenet_v2', pretrained=True, size=112, epochs=12, bs=32) if real and not quick else \
+        p.update(arch='tv_mobilenet_v2', pretrained=True, size=224, epochs=25, bs=64, patience=25) if real and not quick else \
         p.update(arch='resnet18', size=64, epochs=3 if quick else 10, lr=3e-3, bs=32)
     if step == 'evaluate': p.update(model=str(out/'train'/'model.safetensors'), n_boot=200 if quick else 1000)
+    if step == 'interpret': p.update(model=str(out/'train'/'model.safetensors'), n_per_band=3 if quick else 6)
     if step == 'architectures':
-        p.update(size=112, epochs=6, lr=2e-3) if real and not quick else p.update(size=48 if quick else 64, epochs=1 if quick else 3, lr=3e-3, quick=quick)
+        p.update(size=128, epochs=20, lr=2e-3, bs=64) if real and not quick else p.update(size=48 if quick else 64, epochs=1 if quick else 3, lr=3e-3, quick=quick)
     if not real: p.update(n_phantoms=200 if quick else 600)
     return p
 
@@ -113,9 +115,10 @@ def write_index(out: Path, steps, title='boneage study') -> Path:
 # %% ../nbs/10_study.ipynb #66738442
 def run_study(out='results', data=None, quick=False, only=None, force=False, seed=42, log=print) -> Path:
     "Run the study notebooks in order (or only those named), then write the tables and the index page."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)  # absolute: each notebook runs in its own folder
     from boneage_core.data import data_root
     data = data_root(data)
+    if data is not None: data = Path(data).resolve()
     steps = [s for s in STEPS if not only or s in only]
     bad = set(only or []) - set(STEPS)
     if bad: raise ValueError(f"unknown study step(s) {sorted(bad)}; choose from {list(STEPS)}")
@@ -146,7 +149,10 @@ def main(argv=None):
     t.add_argument('--epochs', type=int, default=10); t.add_argument('--lr', type=float); t.add_argument('--bs', type=int, default=32)
     t.add_argument('--pretrained', action='store_true'); t.add_argument('--weights', help='local ImageNet weights file')
     t.add_argument('--seed', type=int, default=42)
+    from boneage_core.patient import add_predict_parser, run_predict
+    add_predict_parser(sub)
     a = ap.parse_args(argv)
+    if a.cmd == 'predict': return run_predict(a)
     try:
         if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed)
         else:

@@ -60,3 +60,15 @@ def test_study_notebooks_have_parameters_cell():
     for nb in NOTEBOOKS.values():
         cells = nbformat.read(str(nbs_dir()/nb), as_version=4).cells
         assert sum('parameters' in c.metadata.get('tags', []) for c in cells) == 1, nb
+
+
+def test_study_relative_paths(tiny_nbs, tmp_path, monkeypatch):
+    "Relative --out and --data work although each notebook runs in its own folder (they are made absolute)."
+    (tmp_path/'mydata').mkdir()
+    for s in STEPS:  # each tiny notebook records the data path it was given and whether it exists from its own folder
+        nbformat.write(_nb(f"pd.DataFrame({{'data': [data], 'exists': [Path(data).exists()]}}).to_csv(o/'{s}_data.csv', index=False)"), tiny_nbs/NOTEBOOKS[s])
+    monkeypatch.chdir(tmp_path)
+    assert main(['study', '--out', 'res', '--data', 'mydata', '--only', 'explore']) == 0
+    import pandas as pd
+    t = pd.read_csv(tmp_path/'res'/'explore'/'explore_data.csv')
+    assert bool(t.exists[0]) and t.data[0] == str(tmp_path/'mydata')

@@ -1,4 +1,4 @@
-"The study notebooks run headless with papermill, for real, on a small phantom set: train -> evaluate, and the architecture grid."
+"The study notebooks run headless with papermill, for real, on a small phantom set: train -> evaluate -> interpret, and the architecture grid."
 from pathlib import Path
 import pandas as pd, papermill as pm
 
@@ -22,6 +22,10 @@ def test_train_then_evaluate(tmp_path):
     mae_valid = m[(m.split == 'valid') & (m.metric == 'MAE')].value.item()
     assert abs(mae_valid - r['valid_mae']) < 1e-3
     assert len(pd.read_csv(tmp_path/'eval'/'breakdown_test.csv')) >= 4
+    run('24_interpret.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'interp'), n_per_band=2, **PH)
+    imp = pd.read_csv(tmp_path/'interp'/'importance_per_image.csv')
+    assert set(imp.method) == {'gradcam', 'occlusion'} and imp.density.notna().all() and imp.region.nunique() == 6  # phantoms: true bone maps
+    assert (tmp_path/'interp'/'heatmaps_by_band.png').exists() and (tmp_path/'interp'/'importance_by_band.csv').exists()
 
 
 def test_architecture_grid(tmp_path):
