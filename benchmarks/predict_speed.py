@@ -10,8 +10,7 @@ import numpy as np, torch
 from PIL import Image
 from boneage_core.data import shared_data
 from boneage_core.io import read_radiograph
-from boneage_core.preprocess import preprocess
-from boneage_core.predict import get_model, to_training_frame
+from boneage_core.predict import get_model, prepare
 from boneage_core.train import predict_months
 from boneage_core.patient import items_from, predict_table
 
@@ -34,7 +33,7 @@ def main():
     print(f"{len(paths)} {what}; model {meta['arch']} at {meta['preproc'].size} px, TTA {'on (4 views)' if tta else 'off'}, "
           f"{torch.get_num_threads()} threads")
     t = time.perf_counter(); imgs = [read_radiograph(p)[0] for p in paths]; t_dec = time.perf_counter() - t
-    t = time.perf_counter(); X = np.stack([preprocess(to_training_frame(i, meta), meta['preproc']) for i in imgs]); t_pre = time.perf_counter() - t
+    t = time.perf_counter(); X = np.stack([prepare(i, meta) for i in imgs]); t_pre = time.perf_counter() - t
     predict_months(m, X[:2], [True, True], meta['norm'], tta=tta)  # warm-up
     t = time.perf_counter(); predict_months(m, X, np.ones(len(X), bool), meta['norm'], tta=tta); t_net = time.perf_counter() - t
     tot = t_dec + t_pre + t_net

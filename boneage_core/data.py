@@ -10,8 +10,8 @@ import numpy as np, pandas as pd
 
 # %% auto #0
 __all__ = ['TIDY_COLUMNS', 'IMAGE_EXTS', 'AGE_RANGE', 'AGE_BAND_EDGES', 'AGE_BAND_LABELS', 'KAGGLE_CSV', 'KAGGLE_IMAGES',
-           'DataError', 'age_band', 'parse_sex', 'index_images', 'read_labels', 'validate_labels', 'read_kaggle',
-           'make_split', 'save_split', 'apply_split', 'get_split', 'data_root', 'shared_data']
+           'DataError', 'age_band', 'parse_sex', 'normalize_ids', 'index_images', 'read_labels', 'validate_labels',
+           'read_kaggle', 'make_split', 'save_split', 'apply_split', 'get_split', 'data_root', 'shared_data']
 
 # %% ../nbs/01_data.ipynb #ee3f6b00
 class DataError(ValueError):
@@ -35,6 +35,10 @@ def parse_sex(values) -> pd.Series:
     "Map bool / 'M' / 'F' / 'male' / 'female' / 1 / 0 to a boolean-or-missing `male` series."
     s = pd.Series(values)
     return s.map(lambda v: _SEX.get(str(v).strip().lower()) if not pd.isna(v) else None).astype('object')
+
+def normalize_ids(values) -> pd.Series:
+    "Image ids as strings: whole numbers without '.0' (spreadsheets read 1377 as 1377.0), others stripped."
+    return pd.Series(values).map(lambda v: str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) and not pd.isna(v) and float(v).is_integer() else str(v).strip())
 
 # %% ../nbs/01_data.ipynb #24311a50
 def index_images(*dirs) -> dict:
@@ -74,7 +78,7 @@ def read_labels(path, images=None, check=True) -> pd.DataFrame:
     raw.columns = [str(c).strip() for c in raw.columns]
     layout = _layout(raw, path)
     df = raw[list(_LAYOUTS[layout])].rename(columns=_LAYOUTS[layout])
-    df['id'] = df['id'].map(lambda v: str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) and not pd.isna(v) and float(v).is_integer() else str(v).strip())
+    df['id'] = normalize_ids(df['id']).values
     df['boneage'] = pd.to_numeric(df['boneage'], errors='coerce').astype(float)
     df['male'] = parse_sex(df['male']).values
     if images is None: images = [path.parent]

@@ -7,17 +7,18 @@ from __future__ import annotations
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from fastai.callback.hook import hook_output
 from .model import Norm
-from .preprocess import resize_square, hand_bbox
+from .train import to_input
+from .preprocess import resize_square
 from .synthetic import REGIONS
 
 # %% auto #0
 __all__ = ['REGION_NAMES', 'ZONES', 'ZONE_BOUNDS', 'ZONE_OF_REGION', 'feature_layer', 'gradcam', 'occlusion', 'region_map_like',
-           'region_importance', 'rank_regions', 'coarse_zones', 'zone_agreement', 'overlay', 'plot_importance']
+           'region_importance', 'rank_regions', 'coarse_zones', 'zone_agreement', 'overlay', 'plot_importance',
+           'phantom_check']
 
 # %% ../nbs/14_interpret.ipynb #651c7b0d
 def _inputs(X, male, norm: Norm, device):
-    x = (torch.as_tensor(np.asarray(X)).float()[:, None] / 255 - norm.pix_mean) / norm.pix_std
-    return x.to(device), torch.as_tensor(np.asarray(male, dtype=np.float32)).to(device)
+    return to_input(X, norm).to(device), torch.as_tensor(np.asarray(male, dtype=np.float32)).to(device)
 
 def feature_layer(model, size=224, min_side=4) -> nn.Module:
     "The backbone module that outputs the last 4-D feature map at least `min_side` wide for a `size` input (found by running one through it)."
@@ -129,3 +130,31 @@ def plot_importance(imp: pd.DataFrame, ax=None, by='density', hue=None):
     ax.axvline(1, color='k', lw=0.8, ls='--'); ax.set_xlabel('attribution density / hand mean' if by == 'density' else 'attribution share')
     ax.figure.tight_layout()
     return ax.figure
+
+# %% ../nbs/14_interpret.ipynb #dbe1d3f8
+def phantom_check(signal, n=400, size=64, epochs=8, n_eval=24, seed=0, tmp=None, patience=None) -> dict:
+    "Train on phantoms with the age signal in `signal` only; return the region ranking by Grad-CAM and by occlusion (and the maps)."
+    import tempfile
+    from pathlib import Path
+    from dataclasses import asdict
+    from PIL import Image
+    from boneage_core.synthetic import phantom_data
+    from boneage_core.data import read_kaggle, make_split
+    from boneage_core.preprocess import PreprocConfig, preprocess
+    from boneage_core.train import TrainConfig, train
+    from boneage_core.model import load_model
+    tmp = Path(tmp or tempfile.mkdtemp())
+    root = phantom_data(n=n, size=128, seed=seed, signal_regions=signal, root=tmp/'ph', progress=False)
+    df = make_split(read_kaggle(root), valid_pct=0.2, test_pct=0.0, seed=seed)
+    cfg = TrainConfig(arch='resnet10t', preproc=asdict(PreprocConfig(size=size)), epochs=epochs, lr=3e-3, bs=32, seed=seed,
+                      **({} if patience is None else dict(patience=patience)))
+    r = train(df, cfg, tmp/'run', cache_dir=tmp/'c', progress=False)
+    m, meta = load_model(tmp/'run'/'model.safetensors')
+    v = df[df.split == 'valid'].head(n_eval)
+    X, R = [], []
+    for p, i in zip(v.path, v.id):
+        img, box = preprocess(p, meta['preproc'], return_bbox=True); X.append(img)
+        R.append(region_map_like(np.asarray(Image.open(root/'masks'/f'{i}.png')), box, size))
+    X, R = np.stack(X), np.stack(R)
+    g, o = gradcam(m, X, v.male.values, meta['norm']), occlusion(m, X, v.male.values, meta['norm'])
+    return dict(mae=r['valid_mae'], gradcam=rank_regions(region_importance(g, R)), occlusion=rank_regions(region_importance(o, R)), X=X, R=R, g=g, o=o)

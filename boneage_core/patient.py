@@ -4,16 +4,16 @@
 
 # %% ../nbs/13_patient.ipynb #2586a39b
 from __future__ import annotations
-import argparse, sys, time
-from dataclasses import dataclass, asdict, field
+import sys
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
 from .io import read_radiograph, to_float01, RadiographError
-from .data import IMAGE_EXTS, index_images, parse_sex
-from .preprocess import preprocess, cached_images
+from .data import IMAGE_EXTS, index_images, parse_sex, normalize_ids
+from .preprocess import cached_images
 from .model import ModelFileError
 from .train import predict_months
-from .predict import get_model, to_training_frame
+from .predict import get_model, prepare
 from .clinical import compare_to_age
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 
@@ -91,14 +91,18 @@ def _sex_age(male, age, meta, source):
     if male is None or pd.isna(male): raise ValueError(f"{source or 'image'}: sex unknown (give male=True/False, --male/--female, or a DICOM with PatientSex)")
     return bool(male), (meta.get('age_months') if age is None else age)
 
+def _checked_input(image, male, age, meta):
+    "(model input, male, age, source) of one image (path or array) that passes the quality gate; else a one-line error naming it."
+    img, meta_img, source = _load(image)
+    male, age = _sex_age(male, age, meta_img, source)
+    problems = quality_problems(img, meta_img)
+    if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
+    return prepare(img, meta), male, age, source
+
 def predict(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True) -> Prediction:
     "Bone age of one radiograph (path or array); sex and age default to the DICOM tags when present."
-    img, meta_img, source = _load(image)
-    male, age = _sex_age(male, chronological_age_months, meta_img, source)
-    problems = quality_problems(img, meta_img)
-    if problems: raise QualityError(f"{source or 'image'}: refused: " + '; '.join(problems))
     m, meta = get_model(model)
-    x = preprocess(to_training_frame(img, meta), meta['preproc'])
+    x, male, age, source = _checked_input(image, male, chronological_age_months, meta)
     views = predict_months(m, x[None], [male], meta['norm'], tta=tta, per_view=True)
     return _prediction(views[0], male, age, meta, source)
 
@@ -138,8 +142,9 @@ def items_from(path, male=None, age=None, images=None) -> pd.DataFrame:
         raw = pd.read_csv(path) if path.suffix.lower() == '.csv' else pd.read_excel(path)
         ci, cs = _col(raw, 'id'), _col(raw, 'male')
         if ci is None or cs is None: raise ValueError(f"{path}: needs an id column ({'/'.join(_COLS['id'])}) and a sex column ({'/'.join(_COLS['male'])})")
-        ids = raw[ci].map(lambda v: str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer() else str(v).strip())
-        idx = index_images(*([images] if images else [path.parent, path.with_suffix('')]) if images or path.with_suffix('').is_dir() else [path.parent])
+        ids = normalize_ids(raw[ci])
+        beside = [path.parent] + ([path.with_suffix('')] if path.with_suffix('').is_dir() else [])  # e.g. x.csv + x/
+        idx = index_images(*([images] if images else beside))
         out = pd.DataFrame({'id': ids, 'path': ids.map(idx), 'male': parse_sex(raw[cs]).values})
         ca, cb = _col(raw, 'age'), _col(raw, 'boneage')
         out['age'] = pd.to_numeric(raw[ca], errors='coerce') if ca is not None else age
@@ -168,11 +173,7 @@ def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=Tru
         if 'boneage_true' in items: row['boneage_true'] = it.boneage_true
         try:
             if not isinstance(it.path, str) or not it.path: raise RadiographError(it.id, "image file not found for this id")
-            img, mi = read_radiograph(it.path)
-            male, age = _sex_age(it.male, it.age if not pd.isna(it.age) else None, mi, Path(it.path).name)
-            problems = quality_problems(img, mi)
-            if problems: raise QualityError(f"{it.path}: refused: " + '; '.join(problems))
-            batch.append((i, preprocess(to_training_frame(img, meta), meta['preproc']), male, age, Path(it.path).name))
+            batch.append((i, *_checked_input(it.path, it.male, it.age if not pd.isna(it.age) else None, meta)))
         except (RadiographError, QualityError, ValueError, OSError) as e:
             row['error'] = str(e).splitlines()[0]
             if log: log(f"boneage: {row['error']}")

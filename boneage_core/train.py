@@ -18,7 +18,7 @@ from .model import BoneAgeNet, bone_age_dls, save_model, load_model, Norm
 
 # %% auto #0
 __all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'Checkpoints', 'bone_age_learner', 'split_arrays',
-           'predict_months', 'train', 'export_checkpoint']
+           'to_input', 'predict_months', 'train', 'export_checkpoint']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -104,6 +104,10 @@ def split_arrays(df, pp: PreprocConfig, cache_dir=None, progress=True):
     return X[tr], d[tr].reset_index(drop=True), X[~tr], d[~tr].reset_index(drop=True)
 
 # %% ../nbs/06_train.ipynb #cf21b669
+def to_input(X, norm: Norm) -> torch.Tensor:
+    "uint8 images (N, S, S) as the network's normalised float input (N, 1, S, S)."
+    return (torch.as_tensor(np.array(X)).float()[:, None] / 255 - norm.pix_mean) / norm.pix_std
+
 def predict_months(model, X, male, norm: Norm, bs=128, tta=False, device=None, per_view=False):
     "Bone age (months) for uint8 images `X` (N, S, S): batched, eval mode; `tta` also averages small shifts/zooms (`per_view`: keep each view, (N, V))."
     device = device or next(model.parameters()).device
@@ -111,8 +115,7 @@ def predict_months(model, X, male, norm: Norm, bs=128, tta=False, device=None, p
     male = torch.as_tensor(np.asarray(male, dtype=np.float32))
     with torch.no_grad():
         for i in range(0, len(X), bs):
-            x = (torch.as_tensor(np.array(X[i:i + bs])).float()[:, None] / 255 - norm.pix_mean) / norm.pix_std
-            x, m = x.to(device), male[i:i + bs].to(device)
+            x, m = to_input(X[i:i + bs], norm).to(device), male[i:i + bs].to(device)
             views = [x] + (_tta_views(x) if tta else [])
             p = torch.stack([model(v, m).float() for v in views], -1).cpu()
             out.append(p if per_view else p.mean(-1))
