@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from fastai.callback.hook import hook_output
-from .model import Norm
+from .model import Norm, BoneAgeEnsemble
 from .train import to_input
 from .preprocess import resize_square
 from .synthetic import REGIONS
@@ -33,7 +33,10 @@ def feature_layer(model, size=224, min_side=4) -> nn.Module:
     return (ok or [found[-1][0]])[-1]
 
 def gradcam(model, X, male, norm: Norm, bs=32, layer=None) -> np.ndarray:
-    "Grad-CAM maps (N, S, S), each scaled to max 1, for uint8 images `X` (N, S, S); `layer`: default the last feature map at least 4 px wide."
+    "Grad-CAM maps (N, S, S), each scaled to max 1, for uint8 images `X` (N, S, S); `layer`: default the last feature map at least 4 px wide. An ensemble: the mean of its members' maps."
+    if isinstance(model, BoneAgeEnsemble) and layer is None:
+        maps = np.mean([gradcam(mm, X, male, norm, bs) for mm in model.members], 0)
+        return maps / np.maximum(maps.reshape(len(maps), -1).max(1), 1e-12)[:, None, None]
     model.eval(); dev = next(model.parameters()).device; S = X.shape[-1]; out = []
     layer = layer or feature_layer(model, S)
     for i in range(0, len(X), bs):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_model.ipynb #b7a0e047
 from __future__ import annotations
-import json, math, os, time
+import copy, json, math, os, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, timm
@@ -16,8 +16,9 @@ from .preprocess import PreprocConfig
 import boneage_core
 
 # %% auto #0
-__all__ = ['MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights', 'create_backbone', 'BoneAgeNet', 'ArrayDL', 'Norm',
-           'PixNorm', 'bone_age_dls', 'ModelFileError', 'save_model', 'load_model']
+__all__ = ['MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights', 'create_backbone', 'BoneAgeNet', 'BoneAgeEnsemble',
+           'for_inference', 'channels_last', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError',
+           'save_model', 'load_model', 'combine_models']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -74,6 +75,33 @@ class BoneAgeNet(nn.Module):
         if self.use_sex: f = torch.cat([f, self.sex(male.float().view(-1, 1) * 2 - 1)], 1)
         return self.head(f).squeeze(1)
 
+# %% ../nbs/05_model.ipynb #15125706
+class BoneAgeEnsemble(nn.Module):
+    "Several `BoneAgeNet`s sharing one input: the mean of their normalised predictions."
+    def __init__(self, members):
+        super().__init__()
+        if not len(members): raise ValueError("an ensemble needs at least one member")
+        self.members = nn.ModuleList(members)
+        archs = [m.arch for m in members]
+        self.arch = archs[0] if len(set(archs)) == 1 else '+'.join(archs)
+        self.use_sex = any(m.use_sex for m in members)
+    def forward(self, x, male): return torch.stack([m(x, male) for m in self.members]).mean(0)
+
+# %% ../nbs/05_model.ipynb #1f96407b
+def for_inference(model):
+    "A copy of `model` (net or ensemble) for prediction only: conv + batch norm folded where torch.fx can trace the backbone, weights channels_last."
+    from torch.fx.experimental.optimization import fuse
+    model = copy.deepcopy(model).eval()
+    for net in (model.members if isinstance(model, BoneAgeEnsemble) else [model]):
+        try: net.body = fuse(net.body)
+        except Exception: pass   # untraceable backbone: unfused, still correct
+    model = model.to(memory_format=torch.channels_last); model.channels_last = True
+    return model
+
+def channels_last(model) -> bool:
+    "Whether `model` was made by `for_inference` (then feed it channels_last input)."
+    return bool(getattr(model, 'channels_last', False))
+
 # %% ../nbs/05_model.ipynb #3c1353f8
 class ArrayDL(DataLoader):
     "Batches `(image, male, target)` by indexing in-memory tensors: `x` uint8 (N, S, S), `male` (N,), `y` (N,)."
@@ -106,7 +134,7 @@ class PixNorm(Transform):
     def __init__(self, mean, std): super().__init__(); self.mean, self.std = mean, std
     def encodes(self, x: TensorImage): return (x - self.mean) / self.std
 
-def bone_age_dls(X_train, df_train, X_valid, df_valid, bs=32, augment=True, seed=0, device=None, norm: Norm = None):
+def bone_age_dls(X_train, df_train, X_valid, df_valid, bs=32, augment=True, device=None, norm: Norm = None):
     "fastai `DataLoaders` over cached images; targets normalised with `norm` (computed on the training split if None)."
     if norm is None:
         s = np.asarray(X_train[:: max(1, len(X_train) // 2000)], dtype=np.float32) / 255
@@ -130,18 +158,27 @@ class ModelFileError(ValueError):
 
 MODEL_FORMAT = 'boneage-model/1'
 
-def save_model(model: BoneAgeNet, path, preproc: PreprocConfig, norm: Norm, info: dict = None, half=False) -> Path:
-    "Write `model` and all it needs to predict to one safetensors file."
+def _members(model):
+    "What rebuilds `model` (None for a single net)."
+    return [dict(arch=m.arch, use_sex=m.use_sex) for m in model.members] if isinstance(model, BoneAgeEnsemble) else None
+
+def _build(meta):
+    "An untrained model of the shape `meta` records."
+    if meta.get('members'): return BoneAgeEnsemble([BoneAgeNet(m['arch'], use_sex=m['use_sex']) for m in meta['members']])
+    return BoneAgeNet(meta['arch'], use_sex=meta['use_sex'])
+
+def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig, norm: Norm, info: dict = None, half=False) -> Path:
+    "Write `model` (one net or an ensemble) and all it needs to predict to one safetensors file."
     from safetensors.torch import save_file
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     sd = {k: (v.detach().half() if half and v.is_floating_point() else v.detach()).contiguous().cpu() for k, v in model.state_dict().items()}
     meta = dict(format=MODEL_FORMAT, arch=model.arch, use_sex=model.use_sex, preproc=asdict(preproc), norm=asdict(norm),
-                boneage_version=boneage_core.__version__, info=info or {})
+                boneage_version=boneage_core.__version__, info=info or {}, **({'members': _members(model)} if _members(model) else {}))
     save_file(sd, str(path), metadata={'boneage': json.dumps(meta)})
     return path
 
 def load_model(path, device='cpu'):
-    "Load a model file written by `save_model`: `(BoneAgeNet in eval mode, metadata dict)`."
+    "Load a model file written by `save_model`: `(BoneAgeNet or BoneAgeEnsemble in eval mode, metadata dict)`."
     from safetensors import safe_open
     from safetensors.torch import load_file
     path = Path(path)
@@ -152,10 +189,25 @@ def load_model(path, device='cpu'):
     if raw is None: raise ModelFileError(path, "safetensors file without boneage metadata (not written by save_model)")
     meta = json.loads(raw)
     if meta.get('format') != MODEL_FORMAT: raise ModelFileError(path, f"unsupported model format {meta.get('format')!r} (expected {MODEL_FORMAT})")
-    try: model = BoneAgeNet(meta['arch'], use_sex=meta['use_sex'])
+    try: model = _build(meta)
     except Exception as e: raise ModelFileError(path, f"cannot build architecture {meta.get('arch')!r}: {e}") from None
     sd = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
     try: model.load_state_dict(sd)
     except RuntimeError as e: raise ModelFileError(path, f"weights do not fit architecture {meta['arch']!r} ({str(e).splitlines()[0]})") from None
     meta['preproc'], meta['norm'] = PreprocConfig.from_dict(meta['preproc']), Norm(**meta['norm'])
     return model.to(device).eval(), meta
+
+# %% ../nbs/05_model.ipynb #a1aea84c
+def combine_models(paths, dst, info: dict = None, half=False) -> Path:
+    "Write the ensemble of the model files `paths` (same preprocessing and normalisation) to `dst`, recording each member's file, MAE and recipe; `info` adds to that."
+    loaded = [load_model(p) for p in paths]
+    if not loaded: raise ValueError("combine_models needs at least one model file")
+    meta0 = loaded[0][1]
+    for p, (m, meta) in zip(paths, loaded):
+        for k in ('preproc', 'norm'):
+            if meta[k] != meta0[k]: raise ValueError(f"{p}: {k} {meta[k]} differs from {paths[0]}'s {meta0[k]}; an ensemble shares one input")
+    members = [mm for m, _ in loaded for mm in (m.members if isinstance(m, BoneAgeEnsemble) else [m])]
+    shared = {k: meta0['info'][k] for k in ('data', 'n_train', 'n_valid') if k in meta0['info']}   # per-run scores are not the ensemble's
+    rec = {**shared, 'members': [dict(file=f'{Path(p).parent.name}/{Path(p).name}', **{k: meta['info'][k] for k in ('valid_mae', 'config') if k in meta['info']})
+                                 for p, (_, meta) in zip(paths, loaded)], **(info or {})}
+    return save_model(BoneAgeEnsemble(members), dst, meta0['preproc'], meta0['norm'], info=rec, half=half)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .io import read_radiograph, to_float01
 from .preprocess import preprocess, resize_square
-from .model import load_model, ModelFileError
+from .model import load_model, ModelFileError, for_inference
 from .train import predict_months
 
 # %% auto #0
@@ -24,9 +24,10 @@ def default_model_path() -> Path:
 
 _cache = {}
 def get_model(model=None):
-    "`(model, metadata)` from a path, or the shipped default; loaded once per path."
+    "`(model, metadata)` from a path, or the shipped default; loaded once per path, made faster for inference (`for_inference`)."
     p = str(model or default_model_path())
-    if p not in _cache: _cache[p] = load_model(p)
+    if p not in _cache:
+        m, meta = load_model(p); _cache[p] = for_inference(m), meta
     return _cache[p]
 
 # %% ../nbs/09_predict.ipynb #d3a2fd34

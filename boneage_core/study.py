@@ -23,7 +23,7 @@ def study_params(step, out: Path, data=None, quick=False, seed=42) -> dict:
     real = data is not None
     if step == 'explore': p.update(quick=quick)
     if step == 'train':
-        p.update(arch='tv_mobilenet_v2', pretrained=True, size=224, epochs=25, bs=64, patience=25) if real and not quick else \
+        p.update(arch='tv_mobilenet_v2', pretrained=True, size=224, epochs=35, lr=1e-3, bs=64, patience=35, seeds=[2, 5, 6, 7, 8]) if real and not quick else \
         p.update(arch='resnet18', size=64, epochs=3 if quick else 10, lr=3e-3, bs=32)
     if step == 'evaluate': p.update(model=str(out/'train'/'model.safetensors'), n_boot=200 if quick else 1000)
     if step == 'interpret': p.update(model=str(out/'train'/'model.safetensors'), n_per_band=3 if quick else 6)
@@ -43,7 +43,10 @@ def nbs_dir() -> Path:
 
 class StudyError(RuntimeError): "A study notebook failed."
 
-def _key(params): return hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
+def _key(params):
+    "What makes a step's outputs current: its parameters, and the size and time of any file a parameter names."
+    files = {k: [os.path.getsize(v), os.stat(v).st_mtime_ns] for k, v in params.items() if isinstance(v, str) and os.path.isfile(v)}
+    return hashlib.sha1(json.dumps([params, files], sort_keys=True).encode()).hexdigest()[:12]
 
 def run_notebook(step, params, out: Path, force=False, log=print) -> Path:
     "Execute one study notebook with papermill into `out/step/`; skip it if already complete with these parameters."

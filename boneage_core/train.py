@@ -5,7 +5,7 @@
 # %% ../nbs/06_train.ipynb #beb23ec9
 from __future__ import annotations
 import json, os, time
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from fastai.learner import Learner
@@ -14,11 +14,11 @@ from fastai.callback.tracker import EarlyStoppingCallback
 import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
 from fastai.torch_core import set_seed, default_device
 from .preprocess import PreprocConfig, cached_images
-from .model import BoneAgeNet, bone_age_dls, save_model, load_model, Norm
+from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, Norm, channels_last
 
 # %% auto #0
 __all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'Checkpoints', 'bone_age_learner', 'split_arrays',
-           'to_input', 'predict_months', 'train', 'export_checkpoint']
+           'to_input', 'predict_months', 'train', 'export_checkpoint', 'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -111,11 +111,12 @@ def to_input(X, norm: Norm) -> torch.Tensor:
 def predict_months(model, X, male, norm: Norm, bs=128, tta=False, device=None, per_view=False):
     "Bone age (months) for uint8 images `X` (N, S, S): batched, eval mode; `tta` also averages small shifts/zooms (`per_view`: keep each view, (N, V))."
     device = device or next(model.parameters()).device
-    model.eval(); out = []
+    model.eval(); out = []; cl = channels_last(model)
     male = torch.as_tensor(np.asarray(male, dtype=np.float32))
     with torch.no_grad():
         for i in range(0, len(X), bs):
             x, m = to_input(X[i:i + bs], norm).to(device), male[i:i + bs].to(device)
+            if cl: x = x.contiguous(memory_format=torch.channels_last)
             views = [x] + (_tta_views(x) if tta else [])
             p = torch.stack([model(v, m).float() for v in views], -1).cpu()
             out.append(p if per_view else p.mean(-1))
@@ -143,7 +144,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
     set_seed(cfg.seed, reproducible=True)
     torch.set_num_threads(os.cpu_count() or 1)
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
-    dls = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=cfg.augment, seed=cfg.seed)
+    dls = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=cfg.augment)
     learn = bone_age_learner(dls, cfg, out)
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     state_f = out/'checkpoints'/'state.json'
@@ -188,3 +189,20 @@ def export_checkpoint(df, out, cache_dir=None, progress=False) -> dict:
     sd = torch.load(out/'checkpoints'/'best.pth', map_location='cpu', weights_only=True)
     model.load_state_dict(sd.get('model', sd) if isinstance(sd, dict) and 'model' in sd else sd)
     return _write_run(out, model, cfg, norm, dtr, Xva, dva, state, df.attrs.get('root'), finished=False, lr=state.get('lr'))
+
+# %% ../nbs/06_train.ipynb #7ff3ea30
+def train_ensemble(df, cfg: TrainConfig, seeds=(42,), out='runs/ensemble', cache_dir=None, resume=True, progress=True) -> dict:
+    "Train `cfg` once per seed (in `out/seed-S`) and write their average as `out/model.safetensors`; one seed: a plain `train` in `out`."
+    seeds, out = list(seeds), Path(out)
+    if len(seeds) == 1: return train(df, replace(cfg, seed=seeds[0]), out, cache_dir, resume, progress)
+    dirs, rs = [out/f'seed-{s}' for s in seeds], []
+    for s, d in zip(seeds, dirs):
+        done = resume and (d/'result.json').exists() and (d/'model.safetensors').exists()
+        if progress: print(f"member seed {s}: {'finished already' if done else 'training'}")
+        rs.append(json.loads((d/'result.json').read_text()) if done else train(df, replace(cfg, seed=s), d, cache_dir, resume, progress))
+    loaded = [load_model(d/'model.safetensors') for d in dirs]
+    Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress=False)
+    state = dict(best_epoch=[r['best_epoch'] for r in rs], epoch=max(r['epochs_run'] for r in rs) - 1)
+    return _write_run(out, BoneAgeEnsemble([m for m, _ in loaded]), replace(cfg, seed=seeds[0]), loaded[0][1]['norm'], dtr, Xva, dva, state,
+                      df.attrs.get('root'), seeds=seeds, members=[dict(seed=s, valid_mae=r['valid_mae']) for s, r in zip(seeds, rs)],
+                      train_seconds=round(sum(r.get('train_seconds', 0) for r in rs), 1))

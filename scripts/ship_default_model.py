@@ -1,24 +1,37 @@
-"""Ship a trained run as the package's default model: calibrate its uncertainty on the validation split, check the coverage
-on the test split, and write `boneage_core/models/default.safetensors` (fp16) with that record in its metadata.
+"""Ship trained runs as the package's default model: one run as it is, several as their ensemble (their average); calibrate the
+uncertainty on the validation split, check it and the error on the test split, and write `boneage_core/models/default.safetensors`
+(fp16) with that record in its metadata.
 
-    python scripts/ship_default_model.py RUN_DIR [--data ../shared/data/rsna-bone-age-100px]
+    python scripts/ship_default_model.py RUN_DIR [RUN_DIR ...] [--data ../shared/data/rsna-bone-age-100px]
 
-RUN_DIR is a `train()` output folder (model.safetensors, split.csv beside it or in its parent study folder)."""
-import argparse, json
+Each RUN_DIR is a `train()` output folder (model.safetensors); the split is read from `--split`, else split.csv beside the first
+run or in its parent study folder, else made the same seeded way the study makes it."""
+import argparse, json, tempfile
 from pathlib import Path
+import numpy as np
 from boneage_core.data import read_kaggle, get_split, shared_data
+from boneage_core.model import combine_models
 from boneage_core.predict import ship_model
-from boneage_core.patient import calibrate, evaluate_uncertainty
+from boneage_core.patient import evaluate_uncertainty, predict_views
+from boneage_core.uncertainty import fit_uncertainty
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-ap.add_argument('run'); ap.add_argument('--data', default=None); ap.add_argument('--dst', default='boneage_core/models/default.safetensors')
+ap.add_argument('runs', nargs='+'); ap.add_argument('--data', default=None); ap.add_argument('--split', default=None)
+ap.add_argument('--dst', default='boneage_core/models/default.safetensors')
 a = ap.parse_args()
-run = Path(a.run); data = Path(a.data) if a.data else shared_data()
-df = get_split(read_kaggle(data), run/'split.csv')          # the split the run was trained with (made the same way if absent)
+runs = [Path(r) for r in a.runs]; data = Path(a.data) if a.data else shared_data()
+split = Path(a.split) if a.split else next((p for p in (runs[0]/'split.csv', runs[0].parent/'split.csv') if p.exists()), runs[0]/'split.csv')
+df = get_split(read_kaggle(data), split)          # the split the runs were trained with
 va, te = df[df.split == 'valid'], df[df.split == 'test']
-cal = calibrate(run/'model.safetensors', va)
-ev = evaluate_uncertainty(run/'model.safetensors', te, cal)
-print('calibration (valid):', json.dumps(cal)); print('test split:', json.dumps(ev))
-ship_model(run/'model.safetensors', a.dst, uncertainty=cal, training_frame_side=100, test_split=ev,
+src = runs[0]/'model.safetensors'
+if len(runs) > 1:
+    src = combine_models([r/'model.safetensors' for r in runs], Path(tempfile.mkdtemp())/'ensemble.safetensors')
+    print(f'ensemble of {len(runs)} runs: {[r.name for r in runs]}')
+vv = predict_views(src, va)
+valid = dict(valid_mae=float(np.abs(vv[:, 0] - va.boneage.values).mean()), valid_mae_tta=float(np.abs(vv.mean(1) - va.boneage.values).mean()))
+cal = fit_uncertainty(va.boneage.values, vv)   # what patient.calibrate does, without predicting twice
+ev = evaluate_uncertainty(src, te, cal)
+print('validation:', json.dumps(valid)); print('calibration (valid):', json.dumps(cal)); print('test split (TTA):', json.dumps(ev))
+ship_model(src, a.dst, uncertainty=cal, training_frame_side=100, test_split=ev, **valid,
            train_range=(float(df[df.split == 'train'].boneage.min()), float(df[df.split == 'train'].boneage.max())))
 print('shipped', a.dst)

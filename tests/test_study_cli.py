@@ -37,6 +37,12 @@ def test_study_writes_report(tiny_nbs, tmp_path, capsys):
     capsys.readouterr()
     assert main(['study', '--out', str(out), '--quick', '--only', 'train']) == 0
     assert 'complete already: skipped' in capsys.readouterr().out
+    # a step that reads a file (evaluate reads train/model.safetensors) runs again when that file changes
+    (out/'train'/'model.safetensors').write_bytes(b'a model')
+    assert main(['study', '--out', str(out), '--quick', '--only', 'evaluate']) == 0 and 'running' in capsys.readouterr().out
+    assert main(['study', '--out', str(out), '--quick', '--only', 'evaluate']) == 0 and 'skipped' in capsys.readouterr().out
+    (out/'train'/'model.safetensors').write_bytes(b'a retrained model')
+    assert main(['study', '--out', str(out), '--quick', '--only', 'evaluate']) == 0 and 'running' in capsys.readouterr().out
 
 
 def test_study_failure_is_clear(tiny_nbs, tmp_path, capsys):

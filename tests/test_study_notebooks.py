@@ -1,4 +1,4 @@
-"The study notebooks run headless with papermill, for real, on a small phantom set: train -> evaluate -> interpret, and the architecture grid."
+"The study notebooks run headless with papermill, for real, on a small phantom set: train (a 2-seed ensemble) -> evaluate -> interpret, and the architecture grid."
 from pathlib import Path
 import pandas as pd, papermill as pm
 
@@ -11,8 +11,9 @@ def run(nb, folder, **params):
 
 
 def test_train_then_evaluate(tmp_path):
-    run('21_train.ipynb', tmp_path, out=str(tmp_path/'train'), arch='resnet10t', size=48, epochs=2, lr=3e-3, bs=16, **PH)
+    run('21_train.ipynb', tmp_path, out=str(tmp_path/'train'), arch='resnet10t', size=48, epochs=2, lr=3e-3, bs=16, seeds=[7, 8], **PH)
     assert (tmp_path/'train'/'model.safetensors').exists() and (tmp_path/'train'/'history.png').exists()
+    assert (tmp_path/'train'/'seed-8'/'model.safetensors').exists()    # the study's model is the ensemble of the two seeds
     run('23_evaluate.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'eval'), n_boot=100, **PH)
     m = pd.read_csv(tmp_path/'eval'/'metrics.csv')
     assert set(m.split) == {'valid', 'test'} and set(m.metric) == {'MAE', 'RMSE', 'R2', 'bias'}
@@ -22,6 +23,8 @@ def test_train_then_evaluate(tmp_path):
     mae_valid = m[(m.split == 'valid') & (m.metric == 'MAE')].value.item()
     assert abs(mae_valid - r['valid_mae']) < 1e-3
     assert len(pd.read_csv(tmp_path/'eval'/'breakdown_test.csv')) >= 4
+    v = pd.read_csv(tmp_path/'eval'/'variants_test.csv').set_index('variant')
+    assert v.loc['first member alone', 'mae_2'] == v.loc['TTA', 'mae_2'] and v.loc['first member alone', 'mae_1'] != v.loc['first member alone', 'mae_2']
     run('24_interpret.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'interp'), n_per_band=2, **PH)
     imp = pd.read_csv(tmp_path/'interp'/'importance_per_image.csv')
     assert set(imp.method) == {'gradcam', 'occlusion'} and imp.density.notna().all() and imp.region.nunique() == 6  # phantoms: true bone maps
