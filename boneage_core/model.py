@@ -92,10 +92,12 @@ def for_inference(model):
     "A copy of `model` (net or ensemble) for prediction only: conv + batch norm folded where torch.fx can trace the backbone, weights channels_last."
     from torch.fx.experimental.optimization import fuse
     model = copy.deepcopy(model).eval()
-    for net in (model.members if isinstance(model, BoneAgeEnsemble) else [model]):
+    nets = list(model.members) if isinstance(model, BoneAgeEnsemble) else [model]
+    for net in nets:
         try: net.body = fuse(net.body)
         except Exception: pass   # untraceable backbone: unfused, still correct
-    model = model.to(memory_format=torch.channels_last); model.channels_last = True
+    model = model.to(memory_format=torch.channels_last)
+    for mod in nets + [model]: mod.channels_last = True
     return model
 
 def channels_last(model) -> bool:

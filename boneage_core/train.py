@@ -14,7 +14,7 @@ from fastai.callback.tracker import EarlyStoppingCallback
 import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
 from fastai.torch_core import set_seed, default_device
 from .preprocess import PreprocConfig, cached_images
-from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, Norm, channels_last
+from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, Norm, channels_last, for_inference
 
 # %% auto #0
 __all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'Checkpoints', 'bone_age_learner', 'split_arrays',
@@ -168,7 +168,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
 
 def _write_run(out, model, cfg, norm, dtr, Xva, dva, state, data, **extra) -> dict:
     "Score `model` on the validation rows, then write `model.safetensors`, `result.json` and `valid_preds.csv` to `out`."
-    pred = predict_months(model, Xva, dva.male.values, norm)
+    pred = predict_months(for_inference(model), Xva, dva.male.values, norm)
     info = dict(config=asdict(cfg), valid_mae=float(np.abs(pred - dva.boneage.values).mean()), best_epoch=state['best_epoch'],
                 epochs_run=state['epoch'] + 1, n_train=len(dtr), n_valid=len(dva),
                 params=sum(p.numel() for p in model.parameters()), data=data, **extra)
