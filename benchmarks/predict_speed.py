@@ -30,7 +30,7 @@ def main():
     d, what = folder(); tta = not a.no_tta
     m, meta = get_model(a.model)
     paths = sorted(str(p) for p in Path(d).glob('*.png'))
-    print(f"{len(paths)} {what}; model {meta['arch']} at {meta['preproc'].size} px, TTA {'on (4 views)' if tta else 'off'}, "
+    print(f"{len(paths)} {what}; model {meta['arch']}{' x' + str(len(meta['members'])) + ' (ensemble)' if meta.get('members') else ''} at {meta['preproc'].size} px, TTA {'on (4 views)' if tta else 'off'}, "
           f"{torch.get_num_threads()} threads")
     t = time.perf_counter(); imgs = [read_radiograph(p)[0] for p in paths]; t_dec = time.perf_counter() - t
     t = time.perf_counter(); X = np.stack([prepare(i, meta) for i in imgs]); t_pre = time.perf_counter() - t
