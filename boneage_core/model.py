@@ -174,8 +174,9 @@ def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig
     from safetensors.torch import save_file
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     sd = {k: (v.detach().half() if half and v.is_floating_point() else v.detach()).contiguous().cpu() for k, v in model.state_dict().items()}
+    members = _members(model)
     meta = dict(format=MODEL_FORMAT, arch=model.arch, use_sex=model.use_sex, preproc=asdict(preproc), norm=asdict(norm),
-                boneage_version=boneage_core.__version__, info=info or {}, **({'members': _members(model)} if _members(model) else {}))
+                boneage_version=boneage_core.__version__, info=info or {}, **({'members': members} if members else {}))
     save_file(sd, str(path), metadata={'boneage': json.dumps(meta)})
     return path
 

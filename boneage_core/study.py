@@ -45,7 +45,7 @@ class StudyError(RuntimeError): "A study notebook failed."
 
 def _key(params):
     "What makes a step's outputs current: its parameters, and the size and time of any file a parameter names."
-    files = {k: [os.path.getsize(v), os.stat(v).st_mtime_ns] for k, v in params.items() if isinstance(v, str) and os.path.isfile(v)}
+    files = {k: [(st := os.stat(v)).st_size, st.st_mtime_ns] for k, v in params.items() if isinstance(v, str) and os.path.isfile(v)}
     return hashlib.sha1(json.dumps([params, files], sort_keys=True).encode()).hexdigest()[:12]
 
 def run_notebook(step, params, out: Path, force=False, log=print) -> Path:
