@@ -18,7 +18,7 @@ import boneage_core
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights', 'create_backbone', 'BoneAgeNet', 'BoneAgeEnsemble',
            'for_inference', 'channels_last', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError',
-           'save_model', 'load_model', 'combine_models']
+           'save_model', 'load_model', 'member_record', 'combine_models']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -201,8 +201,14 @@ def load_model(path, device='cpu'):
     return model.to(device).eval(), meta
 
 # %% ../nbs/05_model.ipynb #a1aea84c
+def member_record(path, info: dict) -> dict:
+    "How an ensemble's metadata names one member: file (`folder/name`), seed, validation MAE, best epoch and recipe, from the member's run record `info`."
+    cfg = info.get('config') or {}
+    return dict(file=f'{Path(path).parent.name}/{Path(path).name}', seed=cfg.get('seed'), valid_mae=info.get('valid_mae'),
+                best_epoch=info.get('best_epoch'), config=cfg)
+
 def combine_models(paths, dst, info: dict = None, half=False) -> Path:
-    "Write the ensemble of the model files `paths` (same preprocessing and normalisation) to `dst`, recording each member's file, MAE and recipe; `info` adds to that."
+    "Write the ensemble of the model files `paths` (same preprocessing and normalisation) to `dst`, recording each member with `member_record`; `info` adds to that."
     loaded = [load_model(p) for p in paths]
     if not loaded: raise ValueError("combine_models needs at least one model file")
     meta0 = loaded[0][1]
@@ -211,6 +217,5 @@ def combine_models(paths, dst, info: dict = None, half=False) -> Path:
             if meta[k] != meta0[k]: raise ValueError(f"{p}: {k} {meta[k]} differs from {paths[0]}'s {meta0[k]}; an ensemble shares one input")
     members = [mm for m, _ in loaded for mm in (m.members if isinstance(m, BoneAgeEnsemble) else [m])]
     shared = {k: meta0['info'][k] for k in ('data', 'n_train', 'n_valid') if k in meta0['info']}   # per-run scores are not the ensemble's
-    rec = {**shared, 'members': [dict(file=f'{Path(p).parent.name}/{Path(p).name}', **{k: meta['info'][k] for k in ('valid_mae', 'config') if k in meta['info']})
-                                 for p, (_, meta) in zip(paths, loaded)], **(info or {})}
+    rec = {**shared, 'members': [member_record(p, meta['info']) for p, (_, meta) in zip(paths, loaded)], **(info or {})}
     return save_model(BoneAgeEnsemble(members), dst, meta0['preproc'], meta0['norm'], info=rec, half=half)

@@ -14,7 +14,7 @@ from fastai.callback.tracker import EarlyStoppingCallback
 import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
 from fastai.torch_core import set_seed, default_device
 from .preprocess import PreprocConfig, cached_images
-from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, Norm, channels_last, for_inference
+from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, Norm, channels_last, for_inference, member_record
 
 # %% auto #0
 __all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'Checkpoints', 'bone_age_learner', 'split_arrays',
@@ -204,5 +204,5 @@ def train_ensemble(df, cfg: TrainConfig, seeds=(42,), out='runs/ensemble', cache
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress=False)
     state = dict(best_epoch=[r['best_epoch'] for r in rs], epoch=max(r['epochs_run'] for r in rs) - 1)
     return _write_run(out, BoneAgeEnsemble([m for m, _ in loaded]), replace(cfg, seed=seeds[0]), loaded[0][1]['norm'], dtr, Xva, dva, state,
-                      df.attrs.get('root'), seeds=seeds, members=[dict(seed=s, valid_mae=r['valid_mae']) for s, r in zip(seeds, rs)],
+                      df.attrs.get('root'), seeds=seeds, members=[member_record(d/'model.safetensors', r) for d, r in zip(dirs, rs)],
                       train_seconds=round(sum(r.get('train_seconds', 0) for r in rs), 1))
