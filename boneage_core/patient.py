@@ -18,8 +18,9 @@ from .clinical import compare_to_age
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 
 # %% auto #0
-__all__ = ['OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'predict', 'predict_views', 'calibrate',
-           'evaluate_uncertainty', 'items_from', 'predict_table', 'add_predict_parser', 'run_predict']
+__all__ = ['SMALL_CROP', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'predict',
+           'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_predict_parser',
+           'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -63,13 +64,13 @@ class Prediction:
 
 def _train_range(meta): return tuple((meta.get('info') or {}).get('train_range', (0, 240)))
 
-def _prediction(views, male, age, meta, source='') -> Prediction:
+def _prediction(views, male, age, meta, source='', flags=()) -> Prediction:
     "A `Prediction` from one image's per-view predictions."
     views = np.atleast_2d(np.asarray(views, float)); pred = float(views.mean())
     cal = (meta.get('info') or {}).get('uncertainty')
     sd = float(uncertainty_months(views, cal)[0]) if cal else float('nan')
     lo, hi = (float(v[0]) for v in interval([pred], [sd])) if cal else (float('nan'), float('nan'))
-    flags = [] if cal else ['uncertainty not calibrated for this model']
+    flags = list(flags) + ([] if cal else ['uncertainty not calibrated for this model'])
     a, b = _train_range(meta)
     if not a <= pred <= b: flags.append(f"prediction outside the training range ({a:g}-{b:g} months)")
     p = Prediction(pred, sd, lo, hi, bool(male), source=str(source))
@@ -91,20 +92,27 @@ def _sex_age(male, age, meta, source):
     if male is None or pd.isna(male): raise ValueError(f"{source or 'image'}: sex unknown (give male=True/False, --male/--female, or a DICOM with PatientSex)")
     return bool(male), (meta.get('age_months') if age is None else age)
 
+SMALL_CROP = 0.3   # hand crops keeping less of the image than this had 2-3x the usual error (real RSNA validation and test splits)
+
+def crop_flags(kept: float) -> list[str]:
+    "A warning when the hand crop kept under `SMALL_CROP` of the image (the crop may have missed part of the hand)."
+    return [f"hand crop kept only {kept:.0%} of the image: check that it holds the whole hand (show_preprocessing)"] if kept < SMALL_CROP else []
+
 def _checked_input(image, male, age, meta):
-    "(model input, male, age, source) of one image (path or array) that passes the quality gate; else a one-line error naming it."
+    "(model input, male, age, source, flags) of one image (path or array) that passes the quality gate; else a one-line error naming it."
     img, meta_img, source = _load(image)
     male, age = _sex_age(male, age, meta_img, source)
     problems = quality_problems(img, meta_img)
     if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
-    return prepare(img, meta), male, age, source
+    x, kept = prepare(img, meta, return_crop=True)
+    return x, male, age, source, (crop_flags(kept) if meta['preproc'].crop else [])
 
 def predict(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True) -> Prediction:
     "Bone age of one radiograph (path or array); sex and age default to the DICOM tags when present."
     m, meta = get_model(model)
-    x, male, age, source = _checked_input(image, male, chronological_age_months, meta)
+    x, male, age, source, flags = _checked_input(image, male, chronological_age_months, meta)
     views = predict_months(m, x[None], [male], meta['norm'], tta=tta, per_view=True)
-    return _prediction(views[0], male, age, meta, source)
+    return _prediction(views[0], male, age, meta, source, flags)
 
 # %% ../nbs/13_patient.ipynb #21090291
 def predict_views(model_file, df, tta=True, cache_dir=None, progress=False) -> np.ndarray:
@@ -166,7 +174,7 @@ def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=Tru
     def flush():
         if not batch: return
         views = predict_months(m, np.stack([b[1] for b in batch]), [b[2] for b in batch], meta['norm'], tta=tta, per_view=True)
-        for (i, _, male, age, src), v in zip(batch, views): rows[i].update(asdict(_prediction(v, male, age, meta, src)))
+        for (i, _, male, age, src, fl), v in zip(batch, views): rows[i].update(asdict(_prediction(v, male, age, meta, src, fl)))
         batch.clear()
     for i, it in enumerate(progress_bar(list(items.itertuples(index=False))) if progress else items.itertuples(index=False)):
         row = dict(id=it.id, path=it.path, error=''); rows.append(row)

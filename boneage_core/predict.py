@@ -37,10 +37,12 @@ def to_training_frame(img, meta) -> np.ndarray:
     x = to_float01(img)
     return resize_square(x, side, 'squash') if side and max(x.shape) > side else x
 
-def prepare(path_or_img, meta) -> np.ndarray:
-    "One radiograph as the model's uint8 input square."
+def prepare(path_or_img, meta, return_crop=False):
+    "One radiograph as the model's uint8 input square; `return_crop`: also the share of the image its hand crop kept."
     img = read_radiograph(path_or_img)[0] if isinstance(path_or_img, (str, Path)) else path_or_img
-    return preprocess(to_training_frame(img, meta), meta['preproc'])
+    frame = to_training_frame(img, meta)
+    x, (y0, y1, x0, x1) = preprocess(frame, meta['preproc'], return_bbox=True)
+    return (x, (y1 - y0) * (x1 - x0) / (frame.shape[0] * frame.shape[1])) if return_crop else x
 
 def predict_files(paths, male, model=None, tta=False) -> np.ndarray:
     "Bone age (months) of each radiograph in `paths`, given each patient's sex (`male`: bool or list of bools)."
