@@ -105,7 +105,7 @@ def _checked_input(image, male, age, meta):
     problems = quality_problems(img, meta_img)
     if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
     x, kept = prepare(img, meta, return_crop=True)
-    return x, male, age, source, (crop_flags(kept) if meta['preproc'].crop else [])
+    return x, male, age, source, crop_flags(kept)   # no crop: the box is the whole frame, kept 1.0
 
 def predict(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True) -> Prediction:
     "Bone age of one radiograph (path or array); sex and age default to the DICOM tags when present."
