@@ -1,5 +1,5 @@
 """Training and inference speed of the backbones on this machine's CPU (or GPU if present): images/s for a
-BoneAgeNet train step (forward, backward, AdamW step), the minutes one epoch over the 7,779 training images of our split
+BoneAgeNet train step (forward, backward, AdamW step; channels_last as training runs it, and plain NCHW beside it), the minutes one epoch over the 7,779 training images of our split
 would take at that speed, and inference images/s of the model as prediction runs it (`for_inference`: conv+BN folded,
 channels_last), at 100 and 256 px, plus the peak memory of each run. Prints a table; asserts nothing. Each measurement runs in its own process so that peak
 memory is its own.
@@ -11,12 +11,13 @@ import argparse, json, os, resource, subprocess, sys, time
 ARCHS = ['resnet18', 'efficientnet_b0', 'convnext_atto', 'tv_mobilenet_v2', 'mobilenetv3_large_100']
 
 
-def one(arch, size, bs, steps):
+def one(arch, size, bs, steps, cl):
     import torch
     from boneage_core.model import BoneAgeNet, for_inference
     torch.set_num_threads(os.cpu_count()); torch.manual_seed(0)
     dev = 'cuda' if torch.cuda.is_available() else 'cpu'
     m = BoneAgeNet(arch).to(dev)
+    if cl: m = m.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(m.parameters(), 1e-3)
     x, male, y = torch.randn(bs, 1, size, size, device=dev), torch.ones(bs, device=dev), torch.randn(bs, device=dev)
     def step():
@@ -34,21 +35,25 @@ def one(arch, size, bs, steps):
     infer = bs * steps / (time.perf_counter() - t)
     params = sum(p.numel() for p in m.parameters()) / 1e6
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(dict(arch=arch, size=size, bs=bs, device=dev, params_M=round(params, 2), train_img_s=round(train, 1),
+    print(json.dumps(dict(arch=arch, size=size, bs=bs, device=dev, channels_last=cl, params_M=round(params, 2), train_img_s=round(train, 1),
                           infer_img_s=round(infer, 1), peak_rss_MiB=round(peak))))
 
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--archs', nargs='+', default=ARCHS); ap.add_argument('--sizes', nargs='+', type=int, default=[100, 256])
-    ap.add_argument('--bs', type=int, default=32); ap.add_argument('--steps', type=int, default=3); ap.add_argument('--one', nargs=2)
+    ap.add_argument('--bs', type=int, default=32); ap.add_argument('--steps', type=int, default=3); ap.add_argument('--one', nargs=3)
     a = ap.parse_args()
-    if a.one: one(a.one[0], int(a.one[1]), a.bs, a.steps); sys.exit()
-    print(f"{'arch':24} {'size':>5} {'params M':>9} {'train img/s':>12} {'epoch min':>10} {'infer img/s':>12} {'peak MiB':>9}")
+    if a.one: one(a.one[0], int(a.one[1]), a.bs, a.steps, a.one[2] == '1'); sys.exit()
+    print(f"{'arch':24} {'size':>5} {'params M':>9} {'train img/s':>12} {'(NCHW)':>7} {'epoch min':>10} {'infer img/s':>12} {'peak MiB':>9}")
     for arch in a.archs:
         for s in a.sizes:
-            r = subprocess.run([sys.executable, __file__, '--one', arch, str(s), '--bs', str(a.bs), '--steps', str(a.steps)],
-                               capture_output=True, text=True)
-            if r.returncode: print(f"{arch:24} {s:>5} failed: {r.stderr.strip().splitlines()[-1]}"); continue
-            d = json.loads(r.stdout.strip().splitlines()[-1])
-            print(f"{arch:24} {s:>5} {d['params_M']:>9} {d['train_img_s']:>12} {7779 / d['train_img_s'] / 60:>10.1f} {d['infer_img_s']:>12} {d['peak_rss_MiB']:>9}  ({d['device']})", flush=True)
+            d = {}
+            for cl in ('1', '0'):   # training as `bone_age_learner` runs it (channels_last), then plain NCHW for comparison
+                r = subprocess.run([sys.executable, __file__, '--one', arch, str(s), cl, '--bs', str(a.bs), '--steps', str(a.steps)],
+                                   capture_output=True, text=True)
+                if r.returncode: print(f"{arch:24} {s:>5} failed: {r.stderr.strip().splitlines()[-1]}"); break
+                d[cl] = json.loads(r.stdout.strip().splitlines()[-1])
+            if len(d) < 2: continue
+            c = d['1']
+            print(f"{arch:24} {s:>5} {c['params_M']:>9} {c['train_img_s']:>12} {d['0']['train_img_s']:>7} {7779 / c['train_img_s'] / 60:>10.1f} {c['infer_img_s']:>12} {c['peak_rss_MiB']:>9}  ({c['device']})", flush=True)
