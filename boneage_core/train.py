@@ -37,7 +37,7 @@ class TrainConfig:
     weights: str | None = None    # a local weights file
     patience: int = 4             # early stopping on validation MAE
     augment: bool = True
-    channels_last: bool = True    # NHWC weights and activations: faster for depthwise-conv nets on CPU too (benchmarks/train_speed.py)
+    channels_last: bool | None = None   # NHWC weights and activations; None: on a GPU only (on CPU it pays for depthwise-conv nets: benchmarks/train_speed.py)
     @property
     def pp(self) -> PreprocConfig: return PreprocConfig.from_dict(self.preproc)
 
@@ -89,11 +89,12 @@ class Checkpoints(Callback):
 
 # %% ../nbs/06_train.ipynb #cb6acdd7
 def bone_age_learner(dls, cfg: TrainConfig, path='.') -> Learner:
-    "A fastai `Learner` for `BoneAgeNet` (channels_last unless `cfg.channels_last` is off; fp16 on a GPU)."
+    "A fastai `Learner` for `BoneAgeNet` (fp16 on a GPU; channels_last on a GPU, or as `cfg.channels_last` says)."
     model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, pretrained=cfg.pretrained, weights=cfg.weights)
     learn = Learner(dls, model, loss_func=loss_func(cfg.loss), metrics=[mae_months(dls.norm)], wd=cfg.wd,
                     path=path, model_dir='checkpoints')
-    if cfg.channels_last: learn.model = learn.model.to(memory_format=torch.channels_last)
+    if torch.cuda.is_available() if cfg.channels_last is None else cfg.channels_last:
+        learn.model = learn.model.to(memory_format=torch.channels_last)
     if torch.cuda.is_available(): learn = learn.to_fp16()
     return learn
 
