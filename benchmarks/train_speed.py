@@ -1,5 +1,5 @@
 """Training and inference speed of the backbones on this machine's CPU (or GPU if present): images/s for a
-BoneAgeNet train step (forward, backward, AdamW step; channels_last as training runs it, and plain NCHW beside it), the minutes one epoch over the 7,779 training images of our split
+BoneAgeNet train step (forward, backward, AdamW step; channels_last as training runs it on a GPU or with `channels_last=True`, and plain NCHW, the CPU default, beside it), the minutes one epoch over the 7,779 training images of our split
 would take at that speed, and inference images/s of the model as prediction runs it (`for_inference`: conv+BN folded,
 channels_last), at 100 and 256 px, plus the peak memory of each run. Prints a table; asserts nothing. Each measurement runs in its own process so that peak
 memory is its own.
@@ -49,7 +49,7 @@ if __name__ == '__main__':
     for arch in a.archs:
         for s in a.sizes:
             d = {}
-            for cl in ('1', '0'):   # training as `bone_age_learner` runs it (channels_last), then plain NCHW for comparison
+            for cl in ('1', '0'):   # channels_last (GPU default, CPU opt-in), then plain NCHW (CPU default)
                 r = subprocess.run([sys.executable, __file__, '--one', arch, str(s), cl, '--bs', str(a.bs), '--steps', str(a.steps)],
                                    capture_output=True, text=True)
                 if r.returncode: print(f"{arch:24} {s:>5} failed: {r.stderr.strip().splitlines()[-1]}"); break

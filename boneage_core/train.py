@@ -93,9 +93,9 @@ def bone_age_learner(dls, cfg: TrainConfig, path='.') -> Learner:
     model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, pretrained=cfg.pretrained, weights=cfg.weights)
     learn = Learner(dls, model, loss_func=loss_func(cfg.loss), metrics=[mae_months(dls.norm)], wd=cfg.wd,
                     path=path, model_dir='checkpoints')
-    if torch.cuda.is_available() if cfg.channels_last is None else cfg.channels_last:
-        learn.model = learn.model.to(memory_format=torch.channels_last)
-    if torch.cuda.is_available(): learn = learn.to_fp16()
+    gpu = torch.cuda.is_available()
+    if gpu if cfg.channels_last is None else cfg.channels_last: learn.model = learn.model.to(memory_format=torch.channels_last)
+    if gpu: learn = learn.to_fp16()
     return learn
 
 def split_arrays(df, pp: PreprocConfig, cache_dir=None, progress=True):
