@@ -146,7 +146,9 @@ def phantom_check(signal, n=400, size=64, epochs=8, n_eval=24, seed=0, tmp=None,
     from boneage_core.preprocess import PreprocConfig, preprocess
     from boneage_core.train import TrainConfig, train
     from boneage_core.model import load_model
-    tmp = Path(tmp or tempfile.mkdtemp())
+    if tmp is None:  # a throwaway folder for the phantoms, cache and run, removed afterwards
+        with tempfile.TemporaryDirectory() as d: return phantom_check(signal, n, size, epochs, n_eval, seed, d, patience)
+    tmp = Path(tmp)
     root = phantom_data(n=n, size=128, seed=seed, signal_regions=signal, root=tmp/'ph', progress=False)
     df = make_split(read_kaggle(root), valid_pct=0.2, test_pct=0.0, seed=seed)
     cfg = TrainConfig(arch='resnet10t', preproc=asdict(PreprocConfig(size=size)), epochs=epochs, lr=3e-3, bs=32, seed=seed,
