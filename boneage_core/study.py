@@ -147,8 +147,10 @@ def main(argv=None):
     s.add_argument('--seed', type=int, default=42)
     t = sub.add_parser('train', help='train one model (runs under `accelerate launch` for several GPUs/processes)')
     t.add_argument('--data', help='Kaggle-layout data folder (default: $BONEAGE_DATA, else the built-in phantoms)')
-    t.add_argument('--out', default='runs/model'); t.add_argument('--arch', default='resnet18')
-    t.add_argument('--no-sex', action='store_true', help='image-only model'); t.add_argument('--size', type=int, default=128)
+    t.add_argument('--out', default='runs/model'); t.add_argument('--arch', help='timm name or tv_mobilenet_v2 (default: resnet18)')
+    t.add_argument('--no-sex', action='store_true', help='image-only model'); t.add_argument('--size', type=int, help='input px (default: 128)')
+    t.add_argument('--init', metavar='MODEL', help="start from this model file (one net): its architecture, preprocessing and normalisation; "
+                   "with --size, a larger input (progressive resizing)")
     t.add_argument('--epochs', type=int, default=10); t.add_argument('--lr', type=float); t.add_argument('--bs', type=int, default=32)
     t.add_argument('--pretrained', action='store_true'); t.add_argument('--weights', help='local ImageNet weights file')
     t.add_argument('--seed', type=int, default=42)
@@ -163,9 +165,15 @@ def main(argv=None):
             from boneage_core.explore import study_dataset
             from boneage_core.preprocess import PreprocConfig
             from boneage_core.train import TrainConfig, train
+            from dataclasses import replace
+            from boneage_core.model import load_model
+            pp, arch = PreprocConfig(size=a.size or 128), a.arch or 'resnet18'
+            if a.init:
+                meta = load_model(a.init)[1]
+                pp, arch = replace(meta['preproc'], size=a.size or meta['preproc'].size), a.arch or meta['arch']
             df = study_dataset(a.data, out=a.out, seed=a.seed)
-            cfg = TrainConfig(arch=a.arch, use_sex=not a.no_sex, preproc=asdict(PreprocConfig(size=a.size)), epochs=a.epochs, lr=a.lr,
-                              bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed)
+            cfg = TrainConfig(arch=arch, use_sex=not a.no_sex, preproc=asdict(pp), epochs=a.epochs, lr=a.lr,
+                              bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init)
             r = train(df, cfg, a.out)
             print(f"validation MAE {r['valid_mae']:.2f} months; model: {Path(a.out)/'model.safetensors'}")
     except (StudyError, ValueError, FileNotFoundError) as e:

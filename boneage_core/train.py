@@ -17,8 +17,8 @@ from .preprocess import PreprocConfig, cached_images
 from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, Norm, channels_last, for_inference, member_record
 
 # %% auto #0
-__all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'Checkpoints', 'bone_age_learner', 'split_arrays',
-           'to_input', 'predict_months', 'train', 'export_checkpoint', 'train_ensemble']
+__all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'Checkpoints', 'init_from', 'bone_age_learner',
+           'split_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint', 'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -38,6 +38,7 @@ class TrainConfig:
     patience: int = 4             # early stopping on validation MAE
     augment: bool = True
     channels_last: bool | None = None   # NHWC weights and activations; None: on a GPU only (on CPU it pays for depthwise-conv nets: benchmarks/train_speed.py)
+    init: str | None = None       # a model file to start from (its weights and normalisation), e.g. a 224-px run fine-tuned at 288 px
     @property
     def pp(self) -> PreprocConfig: return PreprocConfig.from_dict(self.preproc)
 
@@ -88,9 +89,23 @@ class Checkpoints(Callback):
         if (self.path/self.model_dir/'best.pth').exists(): self.learn.load('best', with_opt=False)
 
 # %% ../nbs/06_train.ipynb #cb6acdd7
+def init_from(cfg: TrainConfig):
+    "`(net, Norm)` of the model file `cfg.init` a run starts from, checked against `cfg`; `(None, None)` without one."
+    if not cfg.init: return None, None
+    m, meta = load_model(cfg.init)
+    if isinstance(m, BoneAgeEnsemble): raise ValueError(f"{cfg.init}: an ensemble of {len(m.members)} nets; start from one member's model file")
+    sex = lambda s: 'with' if s else 'without'
+    if (m.arch, m.use_sex) != (cfg.arch, cfg.use_sex):
+        raise ValueError(f"{cfg.init}: a {m.arch} {sex(m.use_sex)} sex input, but the run asks for {cfg.arch} {sex(cfg.use_sex)} it")
+    return m, meta['norm']
+
 def bone_age_learner(dls, cfg: TrainConfig, path='.') -> Learner:
-    "A fastai `Learner` for `BoneAgeNet` (fp16 on a GPU; channels_last on a GPU, or as `cfg.channels_last` says)."
-    model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, pretrained=cfg.pretrained, weights=cfg.weights)
+    "A fastai `Learner` for `BoneAgeNet` (fp16 on a GPU; channels_last on a GPU, or as `cfg.channels_last` says); weights from `cfg.init` if given."
+    init, norm = init_from(cfg)
+    if init is not None and dls.norm != norm:
+        raise ValueError(f"{cfg.init}: the data must be normalised as that model was: bone_age_dls(..., norm=load_model(init)[1]['norm'])")
+    model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, pretrained=cfg.pretrained and init is None, weights=cfg.weights if init is None else None)
+    if init is not None: model.load_state_dict(init.state_dict())
     learn = Learner(dls, model, loss_func=loss_func(cfg.loss), metrics=[mae_months(dls.norm)], wd=cfg.wd,
                     path=path, model_dir='checkpoints')
     gpu = torch.cuda.is_available()
@@ -146,7 +161,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
     set_seed(cfg.seed, reproducible=True)
     torch.set_num_threads(os.cpu_count() or 1)
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
-    dls = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=cfg.augment)
+    dls = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=cfg.augment, norm=init_from(cfg)[1])
     learn = bone_age_learner(dls, cfg, out)
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     state_f = out/'checkpoints'/'state.json'
