@@ -5,7 +5,7 @@
 # %% ../nbs/05_model.ipynb #b7a0e047
 from __future__ import annotations
 import copy, json, math, os, time
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, timm
 from fastai.data.load import DataLoader
@@ -64,6 +64,7 @@ class BoneAgeNet(nn.Module):
     def __init__(self, arch='resnet18', use_sex=True, pretrained=False, weights=None, sex_dim=16, hidden=256, drop=0.2):
         super().__init__()
         self.arch, self.use_sex = arch, use_sex
+        self.input_size = None   # set for an ensemble member trained at another size: its input is resized to this first
         self.body = create_backbone(arch, pretrained, weights)
         with torch.no_grad():  # feature width as the backbone really returns it (timm's num_features can differ, e.g. MobileNetV3)
             was = self.body.training; self.body.eval(); nf = self.body(torch.zeros(1, 1, 64, 64)).shape[1]; self.body.train(was)
@@ -71,6 +72,9 @@ class BoneAgeNet(nn.Module):
         self.head = nn.Sequential(nn.Linear(nf + (sex_dim if use_sex else 0), hidden), nn.ReLU(), nn.Dropout(drop), nn.Linear(hidden, 1))
 
     def forward(self, x, male):
+        S = self.input_size
+        if S and x.shape[-1] != S:   # bilinear, as the cache upsamples: on real data as good as preprocessing at S (05_model text)
+            x = nn.functional.interpolate(x, size=(S, S), mode='bilinear', align_corners=False, antialias=x.shape[-1] > S)
         f = self.body(x)
         if self.use_sex: f = torch.cat([f, self.sex(male.float().view(-1, 1) * 2 - 1)], 1)
         return self.head(f).squeeze(1)
@@ -162,11 +166,16 @@ MODEL_FORMAT = 'boneage-model/1'
 
 def _members(model):
     "What rebuilds `model` (None for a single net)."
-    return [dict(arch=m.arch, use_sex=m.use_sex) for m in model.members] if isinstance(model, BoneAgeEnsemble) else None
+    if not isinstance(model, BoneAgeEnsemble): return None
+    return [dict(arch=m.arch, use_sex=m.use_sex, **({'input_size': m.input_size} if m.input_size else {})) for m in model.members]
+
+def _net(arch, use_sex, input_size=None):
+    n = BoneAgeNet(arch, use_sex=use_sex); n.input_size = input_size
+    return n
 
 def _build(meta):
     "An untrained model of the shape `meta` records."
-    if meta.get('members'): return BoneAgeEnsemble([BoneAgeNet(m['arch'], use_sex=m['use_sex']) for m in meta['members']])
+    if meta.get('members'): return BoneAgeEnsemble([_net(**m) for m in meta['members']])
     return BoneAgeNet(meta['arch'], use_sex=meta['use_sex'])
 
 def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig, norm: Norm, info: dict = None, half=False) -> Path:
@@ -208,14 +217,21 @@ def member_record(path, info: dict) -> dict:
                 best_epoch=info.get('best_epoch'), config=cfg)
 
 def combine_models(paths, dst, info: dict = None, half=False) -> Path:
-    "Write the ensemble of the model files `paths` (same preprocessing and normalisation) to `dst`, recording each member with `member_record`; `info` adds to that."
+    """Write the ensemble of the model files `paths` to `dst`, recording each member with `member_record`; `info` adds to that.
+    The files must share preprocessing and normalisation, except the input size: the ensemble reads the smallest, and each
+    member trained at another size resizes it to its own (`BoneAgeNet.input_size`)."""
     loaded = [load_model(p) for p in paths]
     if not loaded: raise ValueError("combine_models needs at least one model file")
-    meta0 = loaded[0][1]
+    meta0 = loaded[0][1]; pp = lambda meta: {**asdict(meta['preproc']), 'size': None}
     for p, (m, meta) in zip(paths, loaded):
-        for k in ('preproc', 'norm'):
-            if meta[k] != meta0[k]: raise ValueError(f"{p}: {k} {meta[k]} differs from {paths[0]}'s {meta0[k]}; an ensemble shares one input")
-    members = [mm for m, _ in loaded for mm in (m.members if isinstance(m, BoneAgeEnsemble) else [m])]
+        for k, v, v0 in (('preproc', pp(meta), pp(meta0)), ('norm', meta['norm'], meta0['norm'])):
+            if v != v0: raise ValueError(f"{p}: {k} {meta[k]} differs from {paths[0]}'s {meta0[k]}; an ensemble shares one input (sizes may differ)")
+    size = min(meta['preproc'].size for _, meta in loaded)
+    members = []
+    for m, meta in loaded:
+        for mm in (m.members if isinstance(m, BoneAgeEnsemble) else [m]):
+            s = mm.input_size or meta['preproc'].size
+            mm.input_size = s if s != size else None; members.append(mm)
     shared = {k: meta0['info'][k] for k in ('data', 'n_train', 'n_valid') if k in meta0['info']}   # per-run scores are not the ensemble's
     rec = {**shared, 'members': [member_record(p, meta['info']) for p, (_, meta) in zip(paths, loaded)], **(info or {})}
-    return save_model(BoneAgeEnsemble(members), dst, meta0['preproc'], meta0['norm'], info=rec, half=half)
+    return save_model(BoneAgeEnsemble(members), dst, replace(meta0['preproc'], size=size), meta0['norm'], info=rec, half=half)
