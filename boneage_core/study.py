@@ -10,7 +10,7 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['STEPS', 'NOTEBOOKS', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook', 'to_html', 'md_table', 'tex_table',
-           'write_tables', 'write_index', 'run_study', 'main']
+           'write_tables', 'write_index', 'run_study', 'run_split', 'use_split', 'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
 STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures')
@@ -133,6 +133,22 @@ def run_study(out='results', data=None, quick=False, only=None, force=False, see
     log(f"study finished in {(time.time() - t0) / 60:.1f} min: {idx}")
     return idx
 
+# %% ../nbs/10_study.ipynb #a6945b17
+def run_split(model) -> Path | None:
+    "The split a model file was trained with: `split.csv` beside it or in its parent folder, else None."
+    d = Path(model).parent
+    return next((p for p in (d/'split.csv', d.parent/'split.csv') if p.exists()), None)
+
+def use_split(split, out) -> Path:
+    "Make `split` the split of the run folder `out` (copied to `out/split.csv`); refuse a folder that already has another."
+    split, dst = Path(split), Path(out)/'split.csv'
+    if not split.exists(): raise FileNotFoundError(f'no split file {split}')
+    if dst.exists() and dst.read_bytes() != split.read_bytes():
+        raise FileExistsError(f'{out} already has another split ({dst}); use a new --out folder')
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if not dst.exists(): dst.write_bytes(split.read_bytes())
+    return dst
+
 # %% ../nbs/10_study.ipynb #da1b7fea
 def main(argv=None):
     "The `boneage` console command."
@@ -153,7 +169,8 @@ def main(argv=None):
                    "with --size, a larger input (progressive resizing)")
     t.add_argument('--epochs', type=int, default=10); t.add_argument('--lr', type=float); t.add_argument('--bs', type=int, default=32)
     t.add_argument('--pretrained', action='store_true'); t.add_argument('--weights', help='local ImageNet weights file')
-    t.add_argument('--seed', type=int, default=42)
+    t.add_argument('--seed', type=int, default=42, help='training seed; also the seed of a new split (default: 42)')
+    t.add_argument('--split', metavar='CSV', help="the split to train and validate on (a split.csv); default with --init: the init run's split")
     from boneage_core.patient import add_predict_parser, run_predict
     add_predict_parser(sub)
     a = ap.parse_args(argv)
@@ -171,12 +188,14 @@ def main(argv=None):
             if a.init:
                 meta = load_model(a.init)[1]
                 pp, arch = replace(meta['preproc'], size=a.size or meta['preproc'].size), a.arch or meta['arch']
+            split = a.split or (run_split(a.init) if a.init else None)
+            if split: use_split(split, a.out)
             df = study_dataset(a.data, out=a.out, seed=a.seed)
             cfg = TrainConfig(arch=arch, use_sex=not a.no_sex, preproc=asdict(pp), epochs=a.epochs, lr=a.lr,
                               bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init)
             r = train(df, cfg, a.out)
-            print(f"validation MAE {r['valid_mae']:.2f} months; model: {Path(a.out)/'model.safetensors'}")
-    except (StudyError, ValueError, FileNotFoundError) as e:
+            print(f"validation MAE {r['valid_mae']:.2f} months (split {df.attrs['split_csv']}); model: {Path(a.out)/'model.safetensors'}")
+    except (StudyError, ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"boneage: {e}", file=sys.stderr); return 1
     return 0
 

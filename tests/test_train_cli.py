@@ -3,26 +3,33 @@ import json
 from boneage_core.study import main
 from boneage_core.synthetic import phantom_data
 from boneage_core.model import load_model
+from boneage_core.data import read_kaggle, make_split
 
 
 def test_train_then_init_at_larger_size(tmp_path, capsys):
     data = phantom_data(n=60, size=64, seed=0, root=tmp_path/'ph', progress=False)
     a, b = tmp_path/'a', tmp_path/'b'
-    common = ['--data', str(data), '--epochs', '1', '--lr', '1e-3', '--bs', '16', '--seed', '0']
-    assert main(['train', '--out', str(a), '--arch', 'resnet10t', '--size', '40', *common]) == 0
+    common = ['--data', str(data), '--epochs', '1', '--lr', '1e-3', '--bs', '16']
+    assert main(['train', '--out', str(a), '--arch', 'resnet10t', '--size', '40', '--seed', '0', *common]) == 0
     assert 'validation MAE' in capsys.readouterr().out
     m_a, meta_a = load_model(a/'model.safetensors')
-    assert main(['train', '--out', str(b), '--init', str(a/'model.safetensors'), '--size', '56', *common]) == 0
+    # another training seed, whose own new split would differ; the run keeps the first run's split
+    assert not make_split(read_kaggle(data), seed=1).equals(make_split(read_kaggle(data), seed=0))
+    assert main(['train', '--out', str(b), '--init', str(a/'model.safetensors'), '--size', '56', '--seed', '1', *common]) == 0
+    assert f"split {b/'split.csv'}" in capsys.readouterr().out
+    assert (b/'split.csv').read_bytes() == (a/'split.csv').read_bytes()   # validated on the first run's validation images
     cfg = json.loads((b/'config.json').read_text())
     assert (cfg['arch'], cfg['preproc']['size'], cfg['init']) == ('resnet10t', 56, str(a/'model.safetensors'))
     assert {k: v for k, v in cfg['preproc'].items() if k != 'size'} == {k: v for k, v in meta_a['info']['config']['preproc'].items() if k != 'size'}
     m_b, meta_b = load_model(b/'model.safetensors')
     assert meta_b['norm'] == meta_a['norm']                      # the targets keep the first run's normalisation
     assert meta_b['preproc'].size == 56
-    capsys.readouterr()
-    assert main(['train', '--out', str(tmp_path/'c'), '--init', str(a/'model.safetensors'), '--arch', 'resnet18', *common]) == 1
+    (tmp_path/'other.csv').write_text((a/'split.csv').read_text().replace('valid', 'test'))
+    assert main(['train', '--out', str(b), '--init', str(a/'model.safetensors'), '--split', str(tmp_path/'other.csv'), '--seed', '0', *common]) == 1
+    assert 'already has another split' in capsys.readouterr().err
+    assert main(['train', '--out', str(tmp_path/'c'), '--init', str(a/'model.safetensors'), '--arch', 'resnet18', '--seed', '0', *common]) == 1
     err = capsys.readouterr().err
     assert err.startswith('boneage: ') and 'but the run asks for resnet18' in err
     (tmp_path/'junk.safetensors').write_bytes(b'not a model')
-    assert main(['train', '--out', str(tmp_path/'d'), '--init', str(tmp_path/'junk.safetensors'), *common]) == 1
+    assert main(['train', '--out', str(tmp_path/'d'), '--init', str(tmp_path/'junk.safetensors'), '--seed', '0', *common]) == 1
     assert 'not a safetensors model file' in capsys.readouterr().err
