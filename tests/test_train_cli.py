@@ -1,9 +1,14 @@
-"`boneage train` end to end on phantoms (real fastai training, one epoch): a run, a run started from it at a larger size, clear errors."
-import json
+"""`boneage train` end to end on phantoms (real fastai training, one epoch): a run, a run started from it at a larger size, the two
+shipped as one mixed-size ensemble with `scripts/ship_default_model.py`, clear errors."""
+import json, subprocess, sys
+from pathlib import Path
+import numpy as np
 from boneage_core.study import main
 from boneage_core.synthetic import phantom_data
 from boneage_core.model import load_model
-from boneage_core.data import read_kaggle, make_split
+from boneage_core.data import read_kaggle, make_split, apply_split
+from boneage_core.preprocess import cached_images
+from boneage_core.train import predict_months
 
 
 def test_train_then_init_at_larger_size(tmp_path, capsys):
@@ -24,6 +29,24 @@ def test_train_then_init_at_larger_size(tmp_path, capsys):
     m_b, meta_b = load_model(b/'model.safetensors')
     assert meta_b['norm'] == meta_a['norm']                      # the targets keep the first run's normalisation
     assert meta_b['preproc'].size == 56
+    # both runs as one ensemble, the way the shipped model is made: the file reads 40 px, the 56-px member upsamples it
+    dst = tmp_path/'shipped.safetensors'
+    r = subprocess.run([sys.executable, 'scripts/ship_default_model.py', str(a), str(b), '--data', str(data), '--dst', str(dst)],
+                       cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'ensemble of 2 runs' in r.stdout and 'test split (TTA)' in r.stdout
+    m_e, meta_e = load_model(dst)
+    assert meta_e['preproc'].size == 40 and [mm.get('input_size') for mm in meta_e['members']] == [None, 56]
+    assert meta_e['info']['uncertainty'] and 'valid_mae' in meta_e['info']
+    d = apply_split(read_kaggle(data), a/'split.csv'); d = d[d.split == 'valid'].reset_index(drop=True)
+    m_a, m_b = m_a.half().float(), m_b.half().float()                 # the weights as the fp16 file holds them
+    p_a = predict_months(m_a.eval(), cached_images(d, meta_a['preproc'], progress=False), d.male.values, meta_a['norm'])
+    m_b.input_size = 56                                                # b as a member: it resizes the 40-px input to its 56 px
+    p_b = predict_months(m_b.eval(), cached_images(d, meta_a['preproc'], progress=False), d.male.values, meta_b['norm'])
+    assert np.abs(p_a - p_b).mean() > 0.1                               # two different nets, so the check below means something
+    p_e = predict_months(m_e.float().eval(), cached_images(d, meta_e['preproc'], progress=False), d.male.values, meta_e['norm'])
+    np.testing.assert_allclose(p_e, (p_a + p_b) / 2, atol=0.01)      # the average of the two
+    assert abs(meta_e['info']['valid_mae'] - np.abs(p_e - d.boneage.values).mean()) < 0.05
     (tmp_path/'other.csv').write_text((a/'split.csv').read_text().replace('valid', 'test'))
     assert main(['train', '--out', str(b), '--init', str(a/'model.safetensors'), '--split', str(tmp_path/'other.csv'), '--seed', '0', *common]) == 1
     assert 'already has another split' in capsys.readouterr().err
