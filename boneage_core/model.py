@@ -18,7 +18,7 @@ import boneage_core
 # %% auto #0
 __all__ = ['MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights', 'create_backbone', 'BoneAgeNet', 'BoneAgeEnsemble',
            'for_inference', 'channels_last', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError',
-           'save_model', 'load_model', 'member_record', 'combine_models']
+           'save_model', 'load_model', 'member_record', 'combine_models', 'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -235,3 +235,23 @@ def combine_models(paths, dst, info: dict = None, half=False) -> Path:
     shared = {k: meta0['info'][k] for k in ('data', 'n_train', 'n_valid') if k in meta0['info']}   # per-run scores are not the ensemble's
     rec = {**shared, 'members': [member_record(p, meta['info']) for p, (_, meta) in zip(paths, loaded)], **(info or {})}
     return save_model(BoneAgeEnsemble(members), dst, replace(meta0['preproc'], size=size), meta0['norm'], info=rec, half=half)
+
+# %% ../nbs/05_model.ipynb #a3f4a90a
+def extract_members(path, out) -> list[Path]:
+    """Write each member of the ensemble file `path` to `out/NAME/model.safetensors`, NAME `seed-S` (`member-I` where no seed is
+    recorded; `-Spx` added for a member that resizes its input to S px), with its own input size and its record. Weights as stored."""
+    m, meta = load_model(path)
+    if not isinstance(m, BoneAgeEnsemble): raise ValueError(f"{path}: a single net, not an ensemble; use the file itself")
+    recs = meta['info'].get('members') or []
+    if len(recs) != len(m.members): recs = [{}] * len(m.members)   # an ensemble of ensembles records files, not nets
+    shared = {k: meta['info'][k] for k in ('data', 'n_train', 'n_valid') if k in meta['info']}
+    out, paths = Path(out), []
+    for i, (net, rec) in enumerate(zip(m.members, recs)):
+        seed = rec.get('seed', (rec.get('config') or {}).get('seed'))
+        name = (f'seed-{seed}' if seed is not None else f'member-{i}') + (f'-{net.input_size}px' if net.input_size else '')
+        if any(q.parent.name == name for q in paths): name += f'-{i}'
+        info = {**shared, **{k: rec[k] for k in ('config', 'valid_mae', 'best_epoch') if rec.get(k) is not None}, 'extracted_from': str(path)}
+        paths.append(save_model(net, out/name/'model.safetensors', replace(meta['preproc'], size=net.input_size or meta['preproc'].size),
+                                meta['norm'], info=info))
+    return paths
+

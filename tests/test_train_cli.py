@@ -1,5 +1,6 @@
 """`boneage train` end to end on phantoms (real fastai training, one epoch): a run, a run started from it at a larger size, the two
-shipped as one mixed-size ensemble with `scripts/ship_default_model.py`, clear errors."""
+shipped as one mixed-size ensemble with `scripts/ship_default_model.py` and taken apart again with `scripts/extract_members.py`,
+clear errors."""
 import json, subprocess, sys
 from pathlib import Path
 import numpy as np
@@ -47,6 +48,21 @@ def test_train_then_init_at_larger_size(tmp_path, capsys):
     p_e = predict_months(m_e.float().eval(), cached_images(d, meta_e['preproc'], progress=False), d.male.values, meta_e['norm'])
     np.testing.assert_allclose(p_e, (p_a + p_b) / 2, atol=0.01)      # the average of the two
     assert abs(meta_e['info']['valid_mae'] - np.abs(p_e - d.boneage.values).mean()) < 0.05
+    # and back into run folders (what a later session does when the run folders are gone): members and the split
+    x = tmp_path/'x'; root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, 'scripts/extract_members.py', str(dst), '--out', str(x), '--data', str(data), '--seed', '0'],
+                       cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (x/'split.csv').read_bytes() == (a/'split.csv').read_bytes()
+    assert sorted(q.name for q in x.iterdir()) == ['seed-0', 'seed-1-56px', 'split.csv']
+    m_x, meta_x = load_model(x/'seed-1-56px'/'model.safetensors')
+    assert meta_x['preproc'].size == 56 and meta_x['norm'] == meta_b['norm']
+    d56 = cached_images(d, meta_x['preproc'], progress=False)
+    np.testing.assert_allclose(predict_months(m_x, d56, d.male.values, meta_x['norm']),
+                               predict_months(m_b.eval(), d56, d.male.values, meta_b['norm']), atol=1e-4)
+    r = subprocess.run([sys.executable, 'scripts/extract_members.py', str(dst), '--out', str(tmp_path/'y'), '--data', str(data), '--seed', '1'],
+                       cwd=root, capture_output=True, text=True)
+    assert r.returncode != 0 and 'is not the one' in r.stderr and not (tmp_path/'y'/'split.csv').exists()
     (tmp_path/'other.csv').write_text((a/'split.csv').read_text().replace('valid', 'test'))
     assert main(['train', '--out', str(b), '--init', str(a/'model.safetensors'), '--split', str(tmp_path/'other.csv'), '--seed', '0', *common]) == 1
     assert 'already has another split' in capsys.readouterr().err
