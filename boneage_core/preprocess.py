@@ -16,8 +16,8 @@ from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01, to_uint8
 
 # %% auto #0
-__all__ = ['RSNA100', 'PreprocConfig', 'hand_bbox', 'normalize_contrast', 'resize_square', 'preprocess', 'default_cache_dir',
-           'cached_images', 'show_preprocessing']
+__all__ = ['RSNA100', 'PreprocConfig', 'film_box', 'hand_bbox', 'normalize_contrast', 'resize_square', 'preprocess',
+           'default_cache_dir', 'cached_images', 'show_preprocessing']
 
 # %% ../nbs/02_preprocess.ipynb #8f279ddc
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class PreprocConfig:
     size: int = 256           # output side in pixels
     crop: bool = True         # crop to the hand (largest bright component) with a margin
     margin: float = 0.05      # margin added on each side, as a fraction of the hand box
+    film: bool = True         # a film on a light box (bright surround, darker film): crop to the film
     contrast: str = 'percentile'  # 'none' | 'percentile' | 'clahe'
     resize: str = 'pad'       # 'pad' (keep aspect, black padding) | 'squash' (like the 100-px RSNA set)
 
@@ -43,20 +44,38 @@ class PreprocConfig:
 RSNA100 = PreprocConfig(size=100, crop=False, contrast='none', resize='squash')  # the 100-px set as it comes
 
 # %% ../nbs/02_preprocess.ipynb #3d969c89
-def hand_bbox(img, margin=0.05, work_side=256, min_frac=0.03):
-    "Bounding box `(y0, y1, x0, x1)` of the hand (largest bright component) plus `margin`; the whole frame if none is found."
+def _largest_bright(img, work_side=256):
+    "`(mask of the largest bright component of a smoothed copy at most work_side px, downsampling factor)`; mask None if flat."
     img = to_float01(img)
     H, W = img.shape
     f = max(1, int(np.ceil(max(H, W) / work_side)))
     small = img[:H - H % f or H, :W - W % f or W]
     small = small.reshape(small.shape[0] // f, f, small.shape[1] // f, f).mean((1, 3)) if f > 1 else small
     small = ndimage.gaussian_filter(small, 1.0)
-    if small.max() - small.min() < 1e-3: return (0, H, 0, W)
+    if small.max() - small.min() < 1e-3: return None, f
     lab, n = ndimage.label(small > threshold_otsu(small))
-    if n == 0: return (0, H, 0, W)
+    if n == 0: return None, f
     sizes = ndimage.sum_labels(np.ones_like(lab), lab, index=np.arange(1, n + 1))
-    big = lab == (np.argmax(sizes) + 1)
-    if big.mean() < min_frac: return (0, H, 0, W)
+    return lab == (np.argmax(sizes) + 1), f
+
+def film_box(img, work_side=256, min_film=0.15):
+    "Box `(y0, y1, x0, x1)` of a darker film on a light box (the largest bright component touches all four edges and encloses a dark region of at least `min_film` of the image), else None."
+    big, f = _largest_bright(img, work_side)
+    if big is None or not (big[0].any() and big[-1].any() and big[:, 0].any() and big[:, -1].any()): return None
+    lab, n = ndimage.label(ndimage.binary_fill_holes(big) & ~big)
+    if n == 0: return None
+    sizes = ndimage.sum_labels(np.ones_like(lab), lab, index=np.arange(1, n + 1))
+    if sizes.max() < min_film * big.size: return None
+    ys, xs = np.nonzero(lab == (np.argmax(sizes) + 1))
+    return ys.min() * f, (ys.max() + 1) * f, xs.min() * f, (xs.max() + 1) * f
+
+def hand_bbox(img, margin=0.05, work_side=256, min_frac=0.03, film=True):
+    "Bounding box `(y0, y1, x0, x1)` of the hand (largest bright component) plus `margin`, or of the film on a light box (`film`, `film_box`); the whole frame if none is found."
+    img = to_float01(img)
+    H, W = img.shape
+    if film and (b := film_box(img, work_side)) is not None: return b
+    big, f = _largest_bright(img, work_side)
+    if big is None or big.mean() < min_frac: return (0, H, 0, W)
     ys, xs = np.nonzero(ndimage.binary_fill_holes(big))
     y0, y1, x0, x1 = ys.min() * f, (ys.max() + 1) * f, xs.min() * f, (xs.max() + 1) * f
     my, mx = int(round((y1 - y0) * margin)), int(round((x1 - x0) * margin))
@@ -93,7 +112,7 @@ def preprocess(img, cfg: PreprocConfig = PreprocConfig(), return_bbox=False):
     "A radiograph (array or path) through crop, resize and contrast to a `uint8` `cfg.size` square."
     if isinstance(img, (str, Path)): img = read_radiograph(img)[0]
     x = to_float01(img)
-    box = hand_bbox(x, cfg.margin) if cfg.crop else (0, x.shape[0], 0, x.shape[1])
+    box = hand_bbox(x, cfg.margin, film=cfg.film) if cfg.crop else (0, x.shape[0], 0, x.shape[1])
     x = resize_square(x[box[0]:box[1], box[2]:box[3]], cfg.size, cfg.resize)
     out = to_uint8(normalize_contrast(x, cfg.contrast))
     return (out, box) if return_bbox else out
