@@ -10,8 +10,8 @@ from scipy import stats
 from .data import age_band
 
 # %% auto #0
-__all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'fit_bias_correction', 'apply_bias_correction',
-           'paired_comparison', 'ensemble', 'evaluation_figure']
+__all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'performance_record', 'fit_bias_correction',
+           'apply_bias_correction', 'paired_comparison', 'ensemble', 'evaluation_figure']
 
 # %% ../nbs/07_evaluate.ipynb #adc692cb
 def _mae(y, p): return float(np.mean(np.abs(p - y)))
@@ -48,6 +48,21 @@ def breakdown(df, pred='pred', n_boot=500, seed=0) -> pd.DataFrame:
         lo, hi = bootstrap_ci(y, p, _mae, n_boot, seed) if len(d) > 1 else (np.nan, np.nan)
         rows.append((g, name, len(d), _mae(y, p), lo, hi, _bias(y, p)))
     return pd.DataFrame(rows, columns=['group', 'subset', 'n', 'MAE', 'ci_lo', 'ci_hi', 'bias'])
+
+# %% ../nbs/07_evaluate.ipynb #4e572e50
+def _num(x):
+    "A float for JSON: rounded, NaN as None."
+    x = float(x)
+    return None if np.isnan(x) else round(x, 4)
+
+def performance_record(df, pred='pred', n_boot=1000, seed=0) -> dict:
+    "The figures of one split as plain JSON (for a model file's metadata and its card): n, MAE/RMSE/R²/bias with 95% CIs, and MAE by sex and age band (`metric_table` and `breakdown`, same bootstrap)."
+    t = metric_table(df.boneage.values, df[pred].values, n_boot, seed)
+    b = breakdown(df, pred, n_boot, seed)
+    return {'n': len(df), 'metrics': {k: [_num(v) for v in row] for k, row in zip(t.index, t.values)},
+            'breakdown': [dict(group=r.group, subset=r.subset, n=int(r.n), mae=_num(r.MAE), ci_lo=_num(r.ci_lo), ci_hi=_num(r.ci_hi),
+                               bias=_num(r.bias)) for r in b.itertuples()]}
+
 
 # %% ../nbs/07_evaluate.ipynb #e3c3f822
 def fit_bias_correction(y_valid, p_valid):

@@ -1,6 +1,6 @@
 """Ship trained runs as the package's default model: one run as it is, several as their ensemble (their average); calibrate the
 uncertainty on the validation split, check it and the error on the test split, and write `boneage_core/models/default.safetensors`
-(fp16) with that record in its metadata.
+(fp16) with that record in its metadata (`boneage card` shows it: MAE/RMSE/R²/bias with CIs, by sex and age band).
 
     python scripts/ship_default_model.py RUN_DIR [RUN_DIR ...] [--data ../shared/data/rsna-bone-age-100px]
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from boneage_core.data import read_kaggle, get_split, shared_data
 from boneage_core.model import combine_models
+from boneage_core.evaluate import performance_record
 from boneage_core.predict import ship_model
 from boneage_core.patient import evaluate_uncertainty, predict_views
 from boneage_core.uncertainty import fit_uncertainty
@@ -30,8 +31,11 @@ if len(runs) > 1:
 vv = predict_views(src, va)
 valid = dict(valid_mae=float(np.abs(vv[:, 0] - va.boneage.values).mean()), valid_mae_tta=float(np.abs(vv.mean(1) - va.boneage.values).mean()))
 cal = fit_uncertainty(va.boneage.values, vv)   # what patient.calibrate does, without predicting twice
-ev = evaluate_uncertainty(src, te, cal)
+tv = predict_views(src, te)
+ev = evaluate_uncertainty(src, te, cal, views=tv)
+perf = lambda d, views: performance_record(d.assign(pred=views[:, 0]), seed=42)   # plain predictions; the study's seed, as 23_evaluate's tables
+performance = dict(valid=perf(va, vv), test=perf(te, tv))
 print('validation:', json.dumps(valid)); print('calibration (valid):', json.dumps(cal)); print('test split (TTA):', json.dumps(ev))
-ship_model(src, a.dst, uncertainty=cal, training_frame_side=100, test_split=ev, **valid,
+ship_model(src, a.dst, uncertainty=cal, training_frame_side=100, test_split=ev, performance=performance, **valid,
            train_range=(float(df[df.split == 'train'].boneage.min()), float(df[df.split == 'train'].boneage.max())))
 print('shipped', a.dst)

@@ -1,5 +1,5 @@
 """`boneage train` end to end on phantoms (real fastai training, one epoch): a run, a run started from it at a larger size, the two
-shipped as one mixed-size ensemble with `scripts/ship_default_model.py` and taken apart again with `scripts/extract_members.py`,
+shipped as one mixed-size ensemble with `scripts/ship_default_model.py` (and its model card) and taken apart again with `scripts/extract_members.py`,
 clear errors."""
 import json, subprocess, sys
 from pathlib import Path
@@ -48,6 +48,16 @@ def test_train_then_init_at_larger_size(tmp_path, capsys):
     p_e = predict_months(m_e.float().eval(), cached_images(d, meta_e['preproc'], progress=False), d.male.values, meta_e['norm'])
     np.testing.assert_allclose(p_e, (p_a + p_b) / 2, atol=0.01)      # the average of the two
     assert abs(meta_e['info']['valid_mae'] - np.abs(p_e - d.boneage.values).mean()) < 0.05
+    # its record of the split's figures (plain predictions), and the model card written from it
+    perf = meta_e['info']['performance']
+    t = apply_split(read_kaggle(data), a/'split.csv'); t = t[t.split == 'test'].reset_index(drop=True)
+    p_t = predict_months(m_e.float().eval(), cached_images(t, meta_e['preproc'], progress=False), t.male.values, meta_e['norm'])
+    assert abs(perf['test']['metrics']['MAE'][0] - np.abs(p_t - t.boneage.values).mean()) < 0.05
+    assert (perf['valid']['n'], perf['test']['n']) == (len(d), len(t))
+    assert main(['card', '--model', str(dst)]) == 0
+    card = capsys.readouterr().out
+    assert 'ensemble of 2 × `resnet10t`' in card and '(members at 40 px, 56 px)' in card
+    assert f"| test | {len(t)} | {perf['test']['metrics']['MAE'][0]:.2f} [" in card
     # and back into run folders (what a later session does when the run folders are gone): members and the split
     x = tmp_path/'x'; root = Path(__file__).resolve().parent.parent
     r = subprocess.run([sys.executable, 'scripts/extract_members.py', str(dst), '--out', str(x), '--data', str(data), '--seed', '0'],
