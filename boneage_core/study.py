@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 # %% auto #0
-__all__ = ['STEPS', 'NOTEBOOKS', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook', 'to_html', 'md_table', 'tex_table',
-           'write_tables', 'write_index', 'run_study', 'run_split', 'use_split', 'main']
+__all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook', 'to_html', 'md_table',
+           'tex_table', 'environment_record', 'environment_line', 'write_tables', 'write_index', 'run_study',
+           'run_split', 'use_split', 'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
 STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures')
@@ -57,6 +58,7 @@ def run_notebook(step, params, out: Path, force=False, log=print) -> Path:
         log(f"[{step}] complete already: skipped (--force to run it again)"); return nb_out
     done.unlink(missing_ok=True)
     t0 = time.time(); log(f"[{step}] running {NOTEBOOKS[step]} ...")
+    (d/'environment.json').write_text(json.dumps(environment_record(params.get('data')), indent=1))
     try:
         pm.execute_notebook(str(nbs_dir()/NOTEBOOKS[step]), str(nb_out), parameters=params, cwd=str(d), progress_bar=sys.stderr.isatty())
     except pm.PapermillExecutionError as e:
@@ -89,6 +91,47 @@ def tex_table(df: pd.DataFrame, digits=2) -> str:
     rows = [' & '.join(esc(c) for c in d.columns) + r' \\ \midrule'] + [' & '.join(esc(v) for v in r) + r' \\' for r in d.values.tolist()]
     return '\\begin{tabular}{' + 'l' * len(d.columns) + '}\n\\toprule\n' + '\n'.join(rows) + '\n\\bottomrule\n\\end{tabular}\n'
 
+# %% ../nbs/10_study.ipynb #1f1ee02c
+PACKAGES = ('torch', 'torchvision', 'fastai', 'timm', 'numpy', 'pandas', 'scikit-image', 'pydicom', 'papermill')
+
+def _cpu_name() -> str:
+    "The CPU's model name (Linux), else what `platform` knows."
+    import platform
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
+def _git(root: Path) -> dict | None:
+    "Commit of the checkout at `root` and whether tracked files differ from it; None outside a boneage checkout or without git."
+    import subprocess
+    if not ((root/'nbs').is_dir() and (root/'pyproject.toml').exists()): return None
+    try:
+        run = lambda *a: subprocess.run(['git', '-C', str(root), *a], capture_output=True, text=True, timeout=20)
+        c = run('rev-parse', 'HEAD')
+        if c.returncode: return None
+        return dict(commit=c.stdout.strip(), dirty=bool(run('status', '--porcelain', '--untracked-files=no').stdout.strip()))
+    except (OSError, subprocess.SubprocessError): return None
+
+def environment_record(data=None) -> dict:
+    "Where a study step ran: boneage's version and git commit, Python and the main packages, the device, and the data with a checksum of each of its label files."
+    from importlib.metadata import version, PackageNotFoundError
+    import platform, torch, boneage_core
+    def ver(p):
+        try: return version(p)
+        except PackageNotFoundError: return None
+    labels = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(Path(data).glob('*.csv'))} if data else None
+    return dict(boneage=boneage_core.__version__, git=_git(Path(boneage_core.__file__).resolve().parent.parent),
+                python=platform.python_version(), platform=platform.platform(), packages={p: ver(p) for p in PACKAGES},
+                device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else _cpu_name(), cpus=os.cpu_count(),
+                data=str(data) if data else 'built-in phantoms', label_files=labels, started=time.strftime('%Y-%m-%d %H:%M:%S %Z'))
+
+def environment_line(env: dict) -> str:
+    "One line of an environment record, for the report's index."
+    g = env.get('git'); pk = env.get('packages') or {}
+    src = f"boneage {env.get('boneage')}" + (f" (git {g['commit'][:10]}{', with uncommitted changes' if g['dirty'] else ''})" if g else '')
+    return (f"{src}; " + ', '.join(f'{k} {v}' for k, v in pk.items() if v and k in ('torch', 'fastai', 'timm')) +
+            f"; Python {env.get('python')}; {env.get('device')}, {env.get('cpus')} CPU cores; data: {env.get('data')}; started {env.get('started')}")
+
+
 # %% ../nbs/10_study.ipynb #076f1cb0
 def write_tables(out: Path) -> list:
     "Markdown and LaTeX twins of every result CSV under `out` (per-image files excluded)."
@@ -101,13 +144,16 @@ def write_tables(out: Path) -> list:
     return made
 
 def write_index(out: Path, steps, title='boneage study') -> Path:
-    "`out/index.html`: each notebook (executed and HTML), its figures and tables."
+    "`out/index.html`: each notebook (executed and HTML), where it ran, its figures and tables."
     parts = [f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><h1>{title}</h1>"]
     for s in steps:
         d = out/s
         if not d.exists(): continue
         rel = lambda p: html.escape(str(p.relative_to(out)))
         parts.append(f"<h2>{s}</h2><p><a href='{rel(d/NOTEBOOKS[s])}'>notebook</a> · <a href='{rel((d/NOTEBOOKS[s]).with_suffix('.html'))}'>HTML</a></p>")
+        if (d/'environment.json').exists():
+            parts.append(f"<p><small>ran with {html.escape(environment_line(json.loads((d/'environment.json').read_text())))} "
+                         f"(<a href='{rel(d/'environment.json')}'>environment</a>)</small></p>")
         tabs = sorted(d.glob('*.md'))
         if tabs: parts.append('<p>tables: ' + ' · '.join(f"<a href='{rel(t.with_suffix('.csv'))}'>{t.stem}</a> (<a href='{rel(t)}'>md</a>, <a href='{rel(t.with_suffix('.tex'))}'>tex</a>)" for t in tabs) + '</p>')
         for png in sorted(d.glob('*.png')): parts.append(f"<figure><img src='{rel(png)}' style='max-width:900px'><figcaption>{png.stem}</figcaption></figure>")

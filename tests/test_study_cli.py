@@ -1,5 +1,6 @@
-"`boneage study` end to end on a tiny notebook set (papermill for real): reports, tables, index, skip on re-run, clear failure."
-import subprocess, sys
+"`boneage study` end to end on a tiny notebook set (papermill for real): reports, tables, index, environment records, skip on re-run, clear failure."
+import json, subprocess, sys
+from importlib.metadata import version
 import nbformat
 import pytest
 from boneage_core.study import NOTEBOOKS, STEPS, main
@@ -34,6 +35,9 @@ def test_study_writes_report(tiny_nbs, tmp_path, capsys):
     assert '| train | 1.23 |' in (out/'train'/'train_table.md').read_text()
     idx = (out/'index.html').read_text()
     assert all(f'{s}/{s}_fig.png' in idx for s in STEPS)
+    env = json.loads((out/'train'/'environment.json').read_text())           # where each step ran
+    assert env['packages']['fastai'] == version('fastai') and env['data'] == 'built-in phantoms'
+    assert idx.count('ran with boneage') == len(STEPS) and f"torch {version('torch')}" in idx
     capsys.readouterr()
     assert main(['study', '--out', str(out), '--quick', '--only', 'train']) == 0
     assert 'complete already: skipped' in capsys.readouterr().out
