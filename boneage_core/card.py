@@ -84,9 +84,10 @@ def _limitations(info, meta) -> list[str]:
 
 
 # %% ../nbs/15_card.ipynb #56d8be4e
-def model_card(model=None) -> str:
-    "A Markdown model card for a model file (default: the shipped one), written from what the file records; what it does not record is said to be missing."
-    r = card_record(model); meta = r['meta']; info = meta.get('info') or {}; pp = meta['preproc']
+def model_card(model=None, measured: dict | None = None) -> str:
+    """A Markdown model card for a model file (default: the shipped one), written from what the file records; what it does not record is said to be missing.
+    `measured`: figures measured elsewhere (e.g. by the study's `23_evaluate`: `performance`, `valid_mae`, `valid_mae_tta`, `test_split`), in place of the file's own."""
+    r = card_record(model); meta = r['meta']; info = {**(meta.get('info') or {}), **(measured or {})}; pp = meta['preproc']
     net = f"`{meta['arch']}`" if not r['ensemble'] else f"ensemble of {r['n_nets']} × `{meta['arch']}` (their predictions averaged)"
     sizes, each = sorted(set(r['sizes'])), f" ({r['params'] / r['n_nets'] / 1e6:.1f} M each)" if r['ensemble'] else ''
     num = lambda k: f"{info[k]:,}" if isinstance(info.get(k), int) else 'not recorded'

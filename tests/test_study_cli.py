@@ -21,7 +21,7 @@ def tiny_nbs(tmp_path, monkeypatch):
     d = tmp_path/'nbs'; d.mkdir()
     for s in STEPS:
         nbformat.write(_nb(f"pd.DataFrame({{'step': ['{s}'], 'MAE_x': [1.234]}}).to_csv(o/'{s}_table.csv', index=False)\n"
-                           f"plt.plot([1, 2]); plt.savefig(o/'{s}_fig.png')"), d/NOTEBOOKS[s])
+                           f"plt.plot([1, 2]); plt.savefig(o/'{s}_fig.png'); (o/'notes.md').write_text('# notes')"), d/NOTEBOOKS[s])
     monkeypatch.setenv('BONEAGE_NBS', str(d))
     return d
 
@@ -35,6 +35,7 @@ def test_study_writes_report(tiny_nbs, tmp_path, capsys):
     assert '| train | 1.23 |' in (out/'train'/'train_table.md').read_text()
     idx = (out/'index.html').read_text()
     assert all(f'{s}/{s}_fig.png' in idx for s in STEPS)
+    assert "documents: <a href='train/notes.md'>notes</a>" in idx and 'train/notes.tex' not in idx   # a Markdown document is not a table
     env = json.loads((out/'train'/'environment.json').read_text())           # where each step ran
     assert env['packages']['fastai'] == version('fastai') and env['data'] == 'built-in phantoms'
     assert idx.count('ran with boneage') == len(STEPS) and f"torch {version('torch')}" in idx

@@ -23,6 +23,10 @@ def test_train_then_evaluate(tmp_path):
     mae_valid = m[(m.split == 'valid') & (m.metric == 'MAE')].value.item()
     assert abs(mae_valid - r['valid_mae']) < 1e-3
     assert len(pd.read_csv(tmp_path/'eval'/'breakdown_test.csv')) >= 4
+    card = (tmp_path/'eval'/'model_card.md').read_text()                  # the model's card, with the figures measured here
+    mae_test = m[(m.split == 'test') & (m.metric == 'MAE')].value.item()
+    n_test = pd.read_csv(tmp_path/'eval'/'breakdown_test.csv').n[0]
+    assert 'ensemble of 2 × `resnet10t`' in card and f"| test | {n_test} | {mae_test:.2f} [" in card
     v = pd.read_csv(tmp_path/'eval'/'variants_test.csv').set_index('variant')
     assert v.loc['first member alone', 'mae_2'] == v.loc['TTA', 'mae_2'] and v.loc['first member alone', 'mae_1'] != v.loc['first member alone', 'mae_2']
     run('24_interpret.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'interp'), n_per_band=2, **PH)
