@@ -68,14 +68,17 @@ def _limitations(info, meta) -> list[str]:
         out.append(f"Its mean error (bias) by age band on the {'test' if split == 'test' else 'validation'} split runs from {hi['bias']:+.1f} months "
                    f"({hi['subset']}) to {lo['bias']:+.1f} ({lo['subset']})" + (": it pulls towards the middle of the age range, over-reading "
                    "young children and under-reading adolescents." if toward else "."))
-        out += [f"The {b['subset']} band had only {b['n']} {'test' if split == 'test' else 'validation'} images: its figures are uncertain (see its CI)."
-                for b in bands if b['n'] < 30]
+        few = [f"{b['subset']}: {b['n']}" for b in bands if b['n'] < 30]
+        if few: out.append(f"Some age bands had few {'test' if split == 'test' else 'validation'} images ({', '.join(few)}): "
+                           "their figures are uncertain (see their CIs).")
     if rng := info.get('train_range'):
         out.append(f"Its training ages span {rng[0]:.0f} to {rng[1]:.0f} months; predictions outside that range are flagged.")
     if meta.get('use_sex'):
         out.append("The patient's sex is an input: giving the wrong one changes the prediction.")
-    out.append("Its errors are measured against radiologists' Greulich–Pyle readings, which themselves differ between readers by several "
-               "months: they say how well the model agrees with those readings, not with a biological truth.")
+    if 'phantom' in str(info.get('data', '')).lower():
+        out.append("It was trained and measured on the built-in synthetic phantoms, not on radiographs: its figures say nothing about real hands.")
+    else: out.append("Its errors are measured against radiologists' Greulich–Pyle readings, which themselves differ between readers by several "
+                     "months: they say how well the model agrees with those readings, not with a biological truth.")
     if 'rsna' in str(info.get('data', '')).lower():
         out.append("It was trained on one data set (the RSNA Pediatric Bone Age Challenge 2017 training images, from two US children's "
                    "hospitals); other populations, devices, exposures and hand positions were not tested.")
