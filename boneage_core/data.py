@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 import numpy as np, pandas as pd
+from .io import is_dicom
 
 # %% auto #0
 __all__ = ['TIDY_COLUMNS', 'IMAGE_EXTS', 'AGE_RANGE', 'AGE_BAND_EDGES', 'AGE_BAND_LABELS', 'KAGGLE_CSV', 'KAGGLE_IMAGES',
-           'DataError', 'age_band', 'parse_sex', 'normalize_ids', 'index_images', 'read_labels', 'validate_labels',
-           'read_kaggle', 'make_split', 'save_split', 'apply_split', 'get_split', 'data_root', 'shared_data']
+           'DataError', 'age_band', 'parse_sex', 'normalize_ids', 'is_image_file', 'image_id', 'index_images',
+           'read_labels', 'validate_labels', 'read_kaggle', 'make_split', 'save_split', 'apply_split', 'get_split',
+           'data_root', 'shared_data']
 
 # %% ../nbs/01_data.ipynb #ee3f6b00
 class DataError(ValueError):
@@ -41,14 +43,24 @@ def normalize_ids(values) -> pd.Series:
     return pd.Series(values).map(lambda v: str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) and not pd.isna(v) and float(v).is_integer() else str(v).strip())
 
 # %% ../nbs/01_data.ipynb #24311a50
+def is_image_file(p) -> bool:
+    "A file the loaders read: PNG/JPEG/DICOM by its extension, or a DICOM by its content whatever its name (PACS exports often have none)."
+    p = Path(p)
+    return p.is_file() and (p.suffix.lower() in IMAGE_EXTS or is_dicom(p))
+
+def image_id(p) -> str:
+    "An image file's id: its name without a known image extension (`4360.png` -> `4360`); other names whole (a DICOM `1.2.840.9`)."
+    p = Path(p)
+    return p.stem if p.suffix.lower() in IMAGE_EXTS else p.name
+
 def index_images(*dirs) -> dict:
-    "Map file stem (the RSNA id) to path for every image file under `dirs`."
+    "Map id (the file name without its image extension: the RSNA id) to path for every image file under `dirs`."
     idx = {}
     for d in dirs:
         d = Path(d)
         if not d.is_dir(): raise DataError(f"{d}: image folder not found")
         for p in sorted(d.rglob('*')):
-            if p.suffix.lower() in IMAGE_EXTS and p.is_file(): idx.setdefault(p.stem, str(p))
+            if is_image_file(p): idx.setdefault(image_id(p), str(p))
     return idx
 
 # %% ../nbs/01_data.ipynb #45e0aa5e

@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
 from .io import read_radiograph, to_float01, RadiographError
-from .data import IMAGE_EXTS, index_images, parse_sex, normalize_ids
+from .data import IMAGE_EXTS, index_images, is_image_file, image_id, parse_sex, normalize_ids
 from .preprocess import cached_images
 from .model import ModelFileError
 from .train import predict_months
@@ -18,7 +18,7 @@ from .clinical import compare_to_age
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 
 # %% auto #0
-__all__ = ['SMALL_CROP', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'predict',
+__all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'predict',
            'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_predict_parser',
            'run_predict']
 
@@ -142,11 +142,13 @@ def _col(raw, key):
     low = {str(c).strip().lower(): c for c in raw.columns}
     return next((low[k] for k in _COLS[key] if k in low), None)
 
+TABLE_EXTS = ('.csv', '.xlsx', '.xls')
+
 def items_from(path, male=None, age=None, images=None) -> pd.DataFrame:
     "What to predict from a file, a folder, or a label table (csv/xlsx: id + sex columns, optional age and true bone age)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: not found")
-    if path.suffix.lower() in ('.csv', '.xlsx', '.xls'):
+    if path.suffix.lower() in TABLE_EXTS:
         raw = pd.read_csv(path) if path.suffix.lower() == '.csv' else pd.read_excel(path)
         ci, cs = _col(raw, 'id'), _col(raw, 'male')
         if ci is None or cs is None: raise ValueError(f"{path}: needs an id column ({'/'.join(_COLS['id'])}) and a sex column ({'/'.join(_COLS['male'])})")
@@ -158,9 +160,9 @@ def items_from(path, male=None, age=None, images=None) -> pd.DataFrame:
         out['age'] = pd.to_numeric(raw[ca], errors='coerce') if ca is not None else age
         if cb is not None: out['boneage_true'] = pd.to_numeric(raw[cb], errors='coerce')
         return out
-    files = [path] if path.is_file() else sorted(p for p in path.rglob('*') if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
-    if not files: raise FileNotFoundError(f"{path}: no images ({', '.join(IMAGE_EXTS)}) found")
-    return pd.DataFrame({'id': [p.stem for p in files], 'path': [str(p) for p in files], 'male': male, 'age': age})
+    files = [path] if path.is_file() else sorted(p for p in path.rglob('*') if is_image_file(p))
+    if not files: raise FileNotFoundError(f"{path}: no images ({', '.join(IMAGE_EXTS)}, or DICOM files without an extension) found")
+    return pd.DataFrame({'id': [image_id(p) for p in files], 'path': [str(p) for p in files], 'male': male, 'age': age})
 
 # %% ../nbs/13_patient.ipynb #59c209db
 OUT_COLUMNS = ['id', 'bone_age_months', 'uncertainty_months', 'lo95', 'hi95', 'male', 'chronological_age_months',
@@ -208,7 +210,7 @@ def run_predict(a) -> int:
     "Run `boneage predict` with parsed arguments; the exit code."
     try:
         items = items_from(a.path, a.male, a.age, a.images)
-        if len(items) == 1 and not a.out and Path(a.path).is_file() and Path(a.path).suffix.lower() in IMAGE_EXTS:
+        if len(items) == 1 and not a.out and Path(a.path).is_file() and Path(a.path).suffix.lower() not in TABLE_EXTS:   # one image
             print(predict(a.path, a.male, a.age, a.model, tta=not a.no_tta)); return 0
         t = predict_table(items, a.model, tta=not a.no_tta, progress=len(items) > 1 and sys.stderr.isatty(),
                           log=lambda s: print(s, file=sys.stderr))
