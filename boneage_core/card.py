@@ -34,9 +34,13 @@ def card_record(model=None) -> dict:
 # %% ../nbs/15_card.ipynb #825ee1a4
 def _members(info) -> list[dict]:
     "One row per trained net: from an ensemble's member records, or the single run's own record."
-    rows = info.get('members') or ([dict(config=info['config'], valid_mae=info.get('valid_mae'), best_epoch=info.get('best_epoch'))]
+    rows = info.get('members') or ([dict(config=info['config'], valid_mae=info.get('valid_mae'))]
                                    if info.get('config') else [])
-    return [dict(cfg=r.get('config') or {}, valid_mae=r.get('valid_mae'), best_epoch=r.get('best_epoch')) for r in rows]
+    return [dict(cfg=r.get('config') or {}, valid_mae=r.get('valid_mae')) for r in rows]
+
+def _shown_split(perf) -> tuple:
+    "The split whose breakdown the card shows, and its name: test if recorded, else validation, else `(None, None)`."
+    return next(((k, w) for k, w in (('test', 'test'), ('valid', 'validation')) if k in perf), (None, None))
 
 def _performance_rows(info) -> list[str]:
     "The split table: each split's n, MAE with CI, RMSE, R², bias, and MAE with test-time augmentation."
@@ -60,16 +64,16 @@ def _limitations(info, meta) -> list[str]:
         out.append(f"It was trained on {side}x{side}-pixel frames (whole radiographs resized without keeping the aspect); a full-size "
                    "image is reduced the same way first, so detail finer than that is not used.")
     perf = info.get('performance') or {}
-    split = 'test' if 'test' in perf else 'valid' if 'valid' in perf else None
+    split, word = _shown_split(perf)
     bands = [b for b in perf[split]['breakdown'] if b['group'] == 'age band'] if split else []
     if bands:
         lo, hi = min(bands, key=lambda b: b['bias']), max(bands, key=lambda b: b['bias'])
         toward = hi['subset'] == bands[0]['subset'] and lo['subset'] == bands[-1]['subset'] and hi['bias'] > 0 > lo['bias']
-        out.append(f"Its mean error (bias) by age band on the {'test' if split == 'test' else 'validation'} split runs from {hi['bias']:+.1f} months "
+        out.append(f"Its mean error (bias) by age band on the {word} split runs from {hi['bias']:+.1f} months "
                    f"({hi['subset']}) to {lo['bias']:+.1f} ({lo['subset']})" + (": it pulls towards the middle of the age range, over-reading "
                    "young children and under-reading adolescents." if toward else "."))
         few = [f"{b['subset']}: {b['n']}" for b in bands if b['n'] < 30]
-        if few: out.append(f"Some age bands had few {'test' if split == 'test' else 'validation'} images ({', '.join(few)}): "
+        if few: out.append(f"Some age bands had few {word} images ({', '.join(few)}): "
                            "their figures are uncertain (see their CIs).")
     if rng := info.get('train_range'):
         out.append(f"Its training ages span {rng[0]:.0f} to {rng[1]:.0f} months; predictions outside that range are flagged.")
@@ -94,7 +98,8 @@ def model_card(model=None, measured: dict | None = None) -> str:
     net = f"`{meta['arch']}`" if not r['ensemble'] else f"ensemble of {r['n_nets']} × `{meta['arch']}` (their predictions averaged)"
     sizes, each = sorted(set(r['sizes'])), f" ({r['params'] / r['n_nets'] / 1e6:.1f} M each)" if r['ensemble'] else ''
     num = lambda k: f"{info[k]:,}" if isinstance(info.get(k), int) else 'not recorded'
-    held = f"; {(info.get('test_split') or {})['n']:,} held-out test images" if (info.get('test_split') or {}).get('n') else ''
+    ts = info.get('test_split') or {}
+    held = f"; {ts['n']:,} held-out test images" if ts.get('n') else ''
     crop = (f"hand crop (margin {pp.margin:g})" + (", a film on a light box cropped to the film" if pp.film else '')) if pp.crop else 'no crop'
     L = [f"# Model card: `{r['file']}`", '',
          "Bone age in months from a left-hand radiograph plus the patient's sex (the task of the RSNA Pediatric Bone Age Challenge 2017).", '',
@@ -123,12 +128,12 @@ def model_card(model=None, measured: dict | None = None) -> str:
         L += ['Months; 95% bootstrap CIs in brackets; bias = predicted − true.', '',
               '| split | images | MAE | RMSE | R² | bias | MAE with TTA |', '|---|---|---|---|---|---|---|', *rows]
     else: L.append('No figures are recorded in this file.')
-    ts = info.get('test_split') or {}
     if ts.get('coverage95') is not None:
         L += ['', f"The stated 95% intervals covered {100 * ts['coverage95']:.1f}% of the test split's true ages (mean SD {ts['mean_sd']:.1f} months)."]
     perf = info.get('performance') or {}
-    if split := 'test' if 'test' in perf else 'valid' if 'valid' in perf else None:
-        L += ['', f"By sex and age band ({'test' if split == 'test' else 'validation'} split):", '',
+    split, word = _shown_split(perf)
+    if split:
+        L += ['', f"By sex and age band ({word} split):", '',
               '| group | | images | MAE | bias |', '|---|---|---|---|---|']
         L += [f"| {b['group']} | {b['subset']} | {b['n']:,} | {_ci([b['mae'], b['ci_lo'], b['ci_hi']])} | {b['bias']:+.1f} |"
               for b in perf[split]['breakdown'] if b['group'] != 'all']

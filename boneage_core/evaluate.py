@@ -55,10 +55,11 @@ def _num(x):
     x = float(x)
     return None if np.isnan(x) else round(x, 4)
 
-def performance_record(df, pred='pred', n_boot=1000, seed=0) -> dict:
-    "The figures of one split as plain JSON (for a model file's metadata and its card): n, MAE/RMSE/R²/bias with 95% CIs, and MAE by sex and age band (`metric_table` and `breakdown`, same bootstrap)."
-    t = metric_table(df.boneage.values, df[pred].values, n_boot, seed)
-    b = breakdown(df, pred, n_boot, seed)
+def performance_record(df, pred='pred', n_boot=1000, seed=0, metrics=None, groups=None) -> dict:
+    """The figures of one split as plain JSON (for a model file's metadata and its card): n, MAE/RMSE/R²/bias with 95% CIs, and MAE by sex and age band (`metric_table` and `breakdown`, same bootstrap).
+    `metrics`, `groups`: that `metric_table` and `breakdown` of these rows, if made already."""
+    t = metric_table(df.boneage.values, df[pred].values, n_boot, seed) if metrics is None else metrics
+    b = breakdown(df, pred, n_boot, seed) if groups is None else groups
     return {'n': len(df), 'metrics': {k: [_num(v) for v in row] for k, row in zip(t.index, t.values)},
             'breakdown': [dict(group=r.group, subset=r.subset, n=int(r.n), mae=_num(r.MAE), ci_lo=_num(r.ci_lo), ci_hi=_num(r.ci_hi),
                                bias=_num(r.bias)) for r in b.itertuples()]}

@@ -154,8 +154,9 @@ def write_index(out: Path, steps, title='boneage study') -> Path:
         if (d/'environment.json').exists():
             parts.append(f"<p><small>ran with {html.escape(environment_line(json.loads((d/'environment.json').read_text())))} "
                          f"(<a href='{rel(d/'environment.json')}'>environment</a>)</small></p>")
-        tabs = sorted(t for t in d.glob('*.md') if t.with_suffix('.csv').exists())
-        docs = sorted(t for t in d.glob('*.md') if not t.with_suffix('.csv').exists())   # e.g. evaluate's model_card.md
+        mds = sorted(d.glob('*.md'))
+        tabs = [t for t in mds if t.with_suffix('.csv').exists()]
+        docs = [t for t in mds if not t.with_suffix('.csv').exists()]   # e.g. evaluate's model_card.md
         if docs: parts.append('<p>documents: ' + ' · '.join(f"<a href='{rel(t)}'>{t.stem}</a>" for t in docs) + '</p>')
         if tabs: parts.append('<p>tables: ' + ' · '.join(f"<a href='{rel(t.with_suffix('.csv'))}'>{t.stem}</a> (<a href='{rel(t)}'>md</a>, <a href='{rel(t.with_suffix('.tex'))}'>tex</a>)" for t in tabs) + '</p>')
         for png in sorted(d.glob('*.png')): parts.append(f"<figure><img src='{rel(png)}' style='max-width:900px'><figcaption>{png.stem}</figcaption></figure>")
