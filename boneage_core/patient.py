@@ -20,7 +20,7 @@ from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 # %% auto #0
 __all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'predict',
            'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_predict_parser',
-           'run_predict']
+           'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -206,6 +206,14 @@ def add_predict_parser(sub):
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation (faster; uncertainty from the model error only)')
     return p
 
+def truth_summary(t: pd.DataFrame):
+    "One line comparing the predictions with a label table's own bone ages (MAE, bias, n), or None when it has none."
+    if 'boneage_true' not in t: return None
+    ok = t[(t.error == '') & t.boneage_true.notna()]
+    if not len(ok): return None
+    d = ok.bone_age_months - ok.boneage_true
+    return f"against the table's bone ages: MAE {d.abs().mean():.2f} months, bias {d.mean():+.2f}, RMSE {np.sqrt((d ** 2).mean()):.2f} (n={len(ok)})"
+
 def run_predict(a) -> int:
     "Run `boneage predict` with parsed arguments; the exit code."
     try:
@@ -216,7 +224,8 @@ def run_predict(a) -> int:
                           log=lambda s: print(s, file=sys.stderr))
     except (FileNotFoundError, ValueError, ModelFileError, RadiographError) as e:  # QualityError is a ValueError
         print(f"boneage: {str(e).splitlines()[0]}", file=sys.stderr); return 1
-    if a.out: t.to_csv(a.out, index=False); print(f"{(t.error == '').sum()} of {len(t)} predicted: {a.out}", file=sys.stderr)
-    else: t.to_csv(sys.stdout, index=False)
+    if a.out: t.to_csv(a.out, index=False, float_format='%.2f'); print(f"{(t.error == '').sum()} of {len(t)} predicted: {a.out}", file=sys.stderr)
+    else: t.to_csv(sys.stdout, index=False, float_format='%.2f')   # months to 0.01: more digits only look precise
+    if (s := truth_summary(t)): print(s, file=sys.stderr)
     n_bad = int((t.error != '').sum())
     return 0 if n_bad == 0 else (1 if n_bad == len(t) else 2)

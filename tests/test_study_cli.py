@@ -63,6 +63,7 @@ def test_console_command_installed():
     r = subprocess.run([sys.executable, '-m', 'boneage_core.study', 'study', '--only', 'nonsense', '--out', '/tmp/boneage-none'],
                        capture_output=True, text=True)
     assert r.returncode == 1 and 'unknown study step' in r.stderr
+    assert r.stderr.startswith('boneage: ') and len(r.stderr.strip().splitlines()) == 1   # one line: no library warnings around it
 
 
 def test_study_notebooks_have_parameters_cell():
