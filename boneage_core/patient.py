@@ -190,7 +190,7 @@ def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=Tru
         if len(batch) >= bs: flush()
     flush()
     out = pd.DataFrame(rows)
-    return out[[c for c in OUT_COLUMNS + ['boneage_true'] if c in out.columns]]
+    return out.reindex(columns=OUT_COLUMNS + (['boneage_true'] if 'boneage_true' in items else []))   # every column, even if no file could be used
 
 # %% ../nbs/13_patient.ipynb #40cb65ce
 def add_predict_parser(sub):

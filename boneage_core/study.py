@@ -222,10 +222,12 @@ def main(argv=None):
     t.add_argument('--split', metavar='CSV', help="the split to train and validate on (a split.csv); default with --init: the init run's split")
     from boneage_core.patient import add_predict_parser, run_predict
     from boneage_core.card import add_card_parser, run_card
-    add_predict_parser(sub); add_card_parser(sub)
+    from boneage_core.external import add_evaluate_parser, run_evaluate
+    add_predict_parser(sub); add_card_parser(sub); add_evaluate_parser(sub)
     a = ap.parse_args(argv)
     if a.cmd == 'predict': return run_predict(a)
     if a.cmd == 'card': return run_card(a)
+    if a.cmd == 'evaluate': return run_evaluate(a)
     try:
         if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed)
         else:

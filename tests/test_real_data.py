@@ -42,3 +42,15 @@ def test_shipped_model_on_fullres_sample(rsna_fullres):
     assert (t.error.fillna('') == '').all() and t.truth.notna().all() and len(t) == 20
     assert (t.bone_age_months - t.truth).abs().mean() < 9
     assert ((t.truth >= t.lo95) & (t.truth <= t.hi95)).sum() >= 17
+
+
+def test_evaluate_command_on_fullres_sample(rsna_fullres, tmp_path, capsys):
+    "`boneage evaluate` on the official label table as it comes: every image measured, the same MAE as the predictions it writes."
+    import pandas as pd
+    from boneage_core.study import main
+    assert main(['evaluate', str(rsna_fullres/'labels.csv'), '--images', str(rsna_fullres/'images'), '--n-boot', '200', '--out', str(tmp_path)]) == 0
+    assert '20 images measured' in capsys.readouterr().out
+    m, p = pd.read_csv(tmp_path/'metrics.csv', index_col=0), pd.read_csv(tmp_path/'predictions.csv')
+    assert m.loc['MAE', 'n'] == 20 and m.loc['MAE', 'ci_lo'] < m.loc['MAE', 'value'] < min(9, m.loc['MAE', 'ci_hi'])
+    assert abs((p.bone_age_months - p.boneage_true).abs().mean() - m.loc['MAE', 'value']) < 0.01   # CSV rounded to 0.01
+    assert m.loc['MAE', 'coverage95'] >= 0.85 and (tmp_path/'evaluation.png').stat().st_size > 10_000
