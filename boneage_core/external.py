@@ -28,13 +28,13 @@ def coverage_of(d: pd.DataFrame) -> float:
     return float(((d.boneage >= d.lo95) & (d.boneage <= d.hi95)).mean())
 
 # %% ../nbs/16_external.ipynb #5507cb22
-def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, tta=True, n_boot=1000, seed=0,
+def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, prefix='', tta=True, n_boot=1000, seed=0,
                       progress=True, log=None) -> dict:
     """Measure `model` (default: the shipped one) on every image of a label table with bone ages (`boneage_true`).
     Returns `predictions` (one row per table row, with `error` for images that could not be used), `metrics`
     (MAE/RMSE/R²/bias with 95% CIs), `breakdown` (by sex and age band), `coverage`, `n`, `n_failed`, `figure`, and with
     `baseline` (another model file) `comparison`: model minus baseline MAE with a paired bootstrap CI and Wilcoxon p.
-    With `out`, writes predictions.csv, metrics.csv, breakdown.csv (+ comparison.csv) and evaluation.png there."""
+    With `out`, writes predictions.csv, metrics.csv, breakdown.csv (+ comparison.csv) and evaluation.png there, each name after `prefix`."""
     items = items_from(labels, images=images)
     if 'boneage_true' not in items or items.boneage_true.isna().all():
         raise ValueError(f"{labels}: no bone age column (boneage / Bone Age (months) / Ground truth bone age (months)): nothing to measure against")
@@ -50,11 +50,11 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
         r['comparison'] = dict(paired_comparison(both.boneage.values, both.pred.values, b.loc[both.id].values, seed=seed))
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        t.to_csv(out/'predictions.csv', index=False, float_format='%.2f')
-        r['metrics'].assign(n=len(d), coverage95=r['coverage']).to_csv(out/'metrics.csv')
-        r['breakdown'].to_csv(out/'breakdown.csv', index=False)
-        if 'comparison' in r: pd.DataFrame([r['comparison']]).to_csv(out/'comparison.csv', index=False)
-        r['figure'].savefig(out/'evaluation.png', dpi=120, bbox_inches='tight')
+        t.to_csv(out/f'{prefix}predictions.csv', index=False, float_format='%.2f')
+        r['metrics'].assign(n=len(d), coverage95=r['coverage']).to_csv(out/f'{prefix}metrics.csv')
+        r['breakdown'].to_csv(out/f'{prefix}breakdown.csv', index=False)
+        if 'comparison' in r: pd.DataFrame([r['comparison']]).to_csv(out/f'{prefix}comparison.csv', index=False)
+        r['figure'].savefig(out/f'{prefix}evaluation.png', dpi=120, bbox_inches='tight')
     return r
 
 # %% ../nbs/16_external.ipynb #f0427563

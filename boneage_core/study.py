@@ -18,15 +18,16 @@ STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures')
 NOTEBOOKS = {'explore': '20_explore.ipynb', 'train': '21_train.ipynb', 'architectures': '22_architectures.ipynb', 'evaluate': '23_evaluate.ipynb',
              'interpret': '24_interpret.ipynb'}
 
-def study_params(step, out: Path, data=None, quick=False, seed=42) -> dict:
-    "Parameters of each study notebook: the built-in phantoms run small; real data runs the full recipe."
+def study_params(step, out: Path, data=None, quick=False, seed=42, external=None, external_images=None) -> dict:
+    "Parameters of each study notebook: the built-in phantoms run small; real data runs the full recipe. `external`: a labelled set the evaluation also measures."
     p = dict(data=str(data) if data else None, out=str(out/step), seed=seed)
     real = data is not None
     if step == 'explore': p.update(quick=quick)
     if step == 'train':
         p.update(arch='tv_mobilenet_v2', pretrained=True, size=224, epochs=35, lr=1e-3, bs=64, patience=35, seeds=[2, 5, 6, 7, 8]) if real and not quick else \
         p.update(arch='resnet18', size=64, epochs=3 if quick else 10, lr=3e-3, bs=32)
-    if step == 'evaluate': p.update(model=str(out/'train'/'model.safetensors'), n_boot=200 if quick else 1000)
+    if step == 'evaluate': p.update(model=str(out/'train'/'model.safetensors'), n_boot=200 if quick else 1000,
+                                    external=str(external) if external else None, external_images=str(external_images) if external_images else None)
     if step == 'interpret': p.update(model=str(out/'train'/'model.safetensors'), n_per_band=3 if quick else 6)
     if step == 'architectures':
         p.update(size=128, epochs=20, lr=2e-3, bs=64) if real and not quick else p.update(size=48 if quick else 64, epochs=1 if quick else 3, lr=3e-3, quick=quick)
@@ -137,7 +138,7 @@ def write_tables(out: Path) -> list:
     "Markdown and LaTeX twins of every result CSV under `out` (per-image files excluded)."
     made = []
     for f in sorted(out.rglob('*.csv')):
-        if f.name in ('split.csv', 'predictions.csv', 'valid_preds.csv', 'intensity_stats.csv', 'history.csv') or 'checkpoints' in f.parts: continue
+        if f.name in ('split.csv', 'valid_preds.csv', 'intensity_stats.csv', 'history.csv') or f.name.endswith('predictions.csv') or 'checkpoints' in f.parts: continue
         df = pd.read_csv(f)
         if len(df) > 200: continue
         f.with_suffix('.md').write_text(md_table(df)); f.with_suffix('.tex').write_text(tex_table(df)); made.append(f)
@@ -165,19 +166,23 @@ def write_index(out: Path, steps, title='boneage study') -> Path:
     return p
 
 # %% ../nbs/10_study.ipynb #66738442
-def run_study(out='results', data=None, quick=False, only=None, force=False, seed=42, log=print) -> Path:
+def run_study(out='results', data=None, quick=False, only=None, force=False, seed=42, log=print, external=None, external_images=None) -> Path:
     "Run the study notebooks in order (or only those named), then write the tables and the index page."
     out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)  # absolute: each notebook runs in its own folder
     from boneage_core.data import data_root
     data = data_root(data)
     if data is not None: data = Path(data).resolve()
+    if external is not None:
+        external = Path(external).resolve()
+        if not external.exists(): raise FileNotFoundError(f"external label table {external} not found")
+    if external_images is not None: external_images = Path(external_images).resolve()
     steps = [s for s in STEPS if not only or s in only]
     bad = set(only or []) - set(STEPS)
     if bad: raise ValueError(f"unknown study step(s) {sorted(bad)}; choose from {list(STEPS)}")
     t0 = time.time()
     for i, s in enumerate(steps):
         log(f"step {i + 1}/{len(steps)}")
-        run_notebook(s, study_params(s, out, data, quick, seed), out, force, log)
+        run_notebook(s, study_params(s, out, data, quick, seed, external, external_images), out, force, log)
     write_tables(out); idx = write_index(out, STEPS)
     log(f"study finished in {(time.time() - t0) / 60:.1f} min: {idx}")
     return idx
@@ -210,6 +215,8 @@ def main(argv=None):
     s.add_argument('--only', nargs='+', metavar='NAME', help=f"run only these steps: {', '.join(STEPS)}")
     s.add_argument('--force', action='store_true', help='run notebooks again even if complete')
     s.add_argument('--seed', type=int, default=42)
+    s.add_argument('--external', metavar='LABELS', help='a labelled set (csv/xlsx, images beside it) the evaluation step also measures, e.g. full-size official test images')
+    s.add_argument('--external-images', metavar='DIR', help='folder of the external set\'s images (default: beside its table)')
     t = sub.add_parser('train', help='train one model (runs under `accelerate launch` for several GPUs/processes)')
     t.add_argument('--data', help='Kaggle-layout data folder (default: $BONEAGE_DATA, else the built-in phantoms)')
     t.add_argument('--out', default='runs/model'); t.add_argument('--arch', help='timm name or tv_mobilenet_v2 (default: resnet18)')
@@ -229,7 +236,7 @@ def main(argv=None):
     if a.cmd == 'card': return run_card(a)
     if a.cmd == 'evaluate': return run_evaluate(a)
     try:
-        if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed)
+        if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed, external=a.external, external_images=a.external_images)
         else:
             from dataclasses import asdict
             from boneage_core.explore import study_dataset

@@ -29,6 +29,10 @@ def test_train_then_evaluate(tmp_path):
     assert 'ensemble of 2 × `resnet10t`' in card and f"| test | {n_test} | {mae_test:.2f} [" in card
     v = pd.read_csv(tmp_path/'eval'/'variants_test.csv').set_index('variant')
     assert v.loc['first member alone', 'mae_2'] == v.loc['TTA', 'mae_2'] and v.loc['first member alone', 'mae_1'] != v.loc['first member alone', 'mae_2']
+    x, xp = pd.read_csv(tmp_path/'eval'/'external_metrics.csv', index_col=0), pd.read_csv(tmp_path/'eval'/'external_predictions.csv')
+    assert x.loc['MAE', 'n'] == 40 and (xp.error.isna()).all()            # the new full-size phantoms, every one measured
+    assert abs((xp.bone_age_months - xp.boneage_true).abs().mean() - x.loc['MAE', 'value']) < 0.01
+    assert (tmp_path/'eval'/'external_evaluation.png').exists()
     run('24_interpret.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'interp'), n_per_band=2, **PH)
     imp = pd.read_csv(tmp_path/'interp'/'importance_per_image.csv')
     assert set(imp.method) == {'gradcam', 'occlusion'} and imp.density.notna().all() and imp.region.nunique() == 6  # phantoms: true bone maps
