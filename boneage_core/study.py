@@ -79,16 +79,20 @@ def to_html(nb_path) -> Path:
     p = Path(nb_path).with_suffix('.html'); p.write_text(body, encoding='utf-8')
     return p
 
+def _cells(df: pd.DataFrame, digits=2) -> pd.DataFrame:
+    "Every cell as text, rounded; a missing value (a CI of one image) as an empty cell."
+    return df.round(digits).astype(object).where(df.notna(), '').map(str)
+
 def md_table(df: pd.DataFrame, digits=2) -> str:
     "A DataFrame as a GitHub Markdown table."
-    d = df.round(digits).astype(str)
+    d = _cells(df, digits)
     return '\n'.join(['| ' + ' | '.join(map(str, d.columns)) + ' |', '|' + '---|' * len(d.columns)] +
                      ['| ' + ' | '.join(r) + ' |' for r in d.values.tolist()]) + '\n'
 
 def tex_table(df: pd.DataFrame, digits=2) -> str:
     "A DataFrame as a LaTeX tabular (booktabs)."
     esc = lambda s: str(s).replace('\\', '\\textbackslash{}').replace('_', '\\_').replace('%', '\\%').replace('&', '\\&').replace('#', '\\#')
-    d = df.round(digits).astype(str)
+    d = _cells(df, digits)
     rows = [' & '.join(esc(c) for c in d.columns) + r' \\ \midrule'] + [' & '.join(esc(v) for v in r) + r' \\' for r in d.values.tolist()]
     return '\\begin{tabular}{' + 'l' * len(d.columns) + '}\n\\toprule\n' + '\n'.join(rows) + '\n\\bottomrule\n\\end{tabular}\n'
 
