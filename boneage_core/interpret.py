@@ -41,9 +41,9 @@ def gradcam(model, X, male, norm: Norm, bs=32, layer=None) -> np.ndarray:
     layer = layer or feature_layer(model, S)
     for i in range(0, len(X), bs):
         x, m = _inputs(X[i:i + bs], male[i:i + bs], norm, dev)
-        with hook_output(layer, detach=False) as ha, hook_output(layer, grad=True) as hg, torch.enable_grad():
-            model.zero_grad(); model(x, m).sum().backward()
-            a, g = ha.stored, hg.stored[0]
+        with hook_output(layer, detach=False) as ha, torch.enable_grad():   # the gradient at the stored activation itself: exact, and
+            y = model(x, m).sum(); a = ha.stored                             # no module backward hook (torch deprecates the non-full one)
+            g, = torch.autograd.grad(y, a)
         cam = (g.mean((2, 3), keepdim=True) * a).sum(1, keepdim=True).abs().detach()
         cam = nn.functional.interpolate(cam, size=(S, S), mode='bilinear', align_corners=False)[:, 0]
         out.append((cam / cam.flatten(1).max(1).values.clamp_min(1e-12)[:, None, None]).cpu().numpy())
