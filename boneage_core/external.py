@@ -47,7 +47,7 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
     if baseline is not None:
         b = _scored(predict_table(items, baseline, tta=tta, progress=progress)).set_index('id').pred
         both = d[d.id.isin(b.index)]
-        r['comparison'] = dict(paired_comparison(both.boneage.values, both.pred.values, b.loc[both.id].values, seed=seed))
+        r['comparison'] = paired_comparison(both.boneage.values, both.pred.values, b.loc[both.id].values, seed=seed)
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         t.to_csv(out/f'{prefix}predictions.csv', index=False, float_format='%.2f')
