@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 import numpy as np, pandas as pd
-from .patient import items_from, predict_table
+from .patient import items_from, predict_table, scored_rows
 from .evaluate import metric_table, breakdown, evaluation_figure, paired_comparison
 from .model import ModelFileError
 from .io import RadiographError
@@ -16,12 +16,6 @@ from .io import RadiographError
 __all__ = ['coverage_of', 'evaluate_labelled', 'add_evaluate_parser', 'evaluation_summary', 'run_evaluate']
 
 # %% ../nbs/16_external.ipynb #f034e6a9
-def _scored(t: pd.DataFrame) -> pd.DataFrame:
-    "Rows of a `predict_table` result that were predicted and have a true bone age, in the columns `07_evaluate` expects."
-    ok = t[(t.error == '') & t.boneage_true.notna()]
-    return pd.DataFrame({'id': ok.id.values, 'boneage': ok.boneage_true.astype(float).values, 'male': ok.male.astype(bool).values,
-                         'pred': ok.bone_age_months.astype(float).values, 'lo95': ok.lo95.astype(float).values, 'hi95': ok.hi95.astype(float).values})
-
 def coverage_of(d: pd.DataFrame) -> float:
     "Share of true ages inside the stated 95% intervals (NaN when the model carries no calibration)."
     if d.lo95.isna().any() or not len(d): return float('nan')
@@ -39,13 +33,13 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
     if 'boneage_true' not in items or items.boneage_true.isna().all():
         raise ValueError(f"{labels}: no bone age column (boneage / Bone Age (months) / Ground truth bone age (months)): nothing to measure against")
     t = predict_table(items, model, tta=tta, progress=progress, log=log)
-    d = _scored(t)
+    d = scored_rows(t)
     if len(d) < 2: raise ValueError(f"{labels}: {len(d)} image(s) could be predicted and have a bone age; at least 2 are needed")
     r = dict(predictions=t, n=len(d), n_failed=int((t.error != '').sum()), metrics=metric_table(d.boneage, d.pred, n_boot, seed),
              breakdown=breakdown(d, n_boot=n_boot, seed=seed), coverage=coverage_of(d))
     r['figure'] = evaluation_figure(d, title=f"{Path(labels).parent.name}/{Path(labels).name}: {len(d)} images")
     if baseline is not None:
-        b = _scored(predict_table(items, baseline, tta=tta, progress=progress)).set_index('id').pred
+        b = scored_rows(predict_table(items, baseline, tta=tta, progress=progress)).set_index('id').pred
         both = d[d.id.isin(b.index)]
         r['comparison'] = paired_comparison(both.boneage.values, both.pred.values, b.loc[both.id].values, seed=seed)
     if out is not None:

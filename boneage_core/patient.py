@@ -20,7 +20,7 @@ from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 # %% auto #0
 __all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'predict',
            'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_predict_parser',
-           'truth_summary', 'run_predict']
+           'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -206,12 +206,18 @@ def add_predict_parser(sub):
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation (faster; uncertainty from the model error only)')
     return p
 
+def scored_rows(t: pd.DataFrame) -> pd.DataFrame:
+    "The rows of a `predict_table` result of a label table that were predicted and have a true bone age, in the columns `07_evaluate` expects (`boneage`, `male`, `pred`; and `id`, `lo95`, `hi95`)."
+    ok = t[(t.error == '') & t.boneage_true.notna()]
+    return pd.DataFrame({'id': ok.id.values, 'boneage': ok.boneage_true.astype(float).values, 'male': ok.male.astype(bool).values,
+                         'pred': ok.bone_age_months.astype(float).values, 'lo95': ok.lo95.astype(float).values, 'hi95': ok.hi95.astype(float).values})
+
 def truth_summary(t: pd.DataFrame):
     "One line comparing the predictions with a label table's own bone ages (MAE, bias, n), or None when it has none."
     if 'boneage_true' not in t: return None
-    ok = t[(t.error == '') & t.boneage_true.notna()]
+    ok = scored_rows(t)
     if not len(ok): return None
-    d = ok.bone_age_months - ok.boneage_true
+    d = ok.pred - ok.boneage
     return f"against the table's bone ages: MAE {d.abs().mean():.2f} months, bias {d.mean():+.2f}, RMSE {np.sqrt((d ** 2).mean()):.2f} (n={len(ok)})"
 
 def run_predict(a) -> int:
