@@ -45,6 +45,14 @@ def nbs_dir() -> Path:
 
 class StudyError(RuntimeError): "A study notebook failed."
 
+def _kernel_manager():
+    "The kernel of a study notebook is reached over local Unix sockets where there are some (no TCP port opened, no plain-text warning)."
+    from jupyter_client.manager import AsyncKernelManager
+    if os.name != 'posix': return AsyncKernelManager
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kw): super().__init__(**{'transport': 'ipc', **kw})
+    return IPCKernelManager
+
 def _key(params):
     "What makes a step's outputs current: its parameters, and the size and time of any file a parameter names."
     files = {k: [(st := os.stat(v)).st_size, st.st_mtime_ns] for k, v in params.items() if isinstance(v, str) and os.path.isfile(v)}
@@ -61,7 +69,8 @@ def run_notebook(step, params, out: Path, force=False, log=print) -> Path:
     t0 = time.time(); log(f"[{step}] running {NOTEBOOKS[step]} ...")
     (d/'environment.json').write_text(json.dumps(environment_record(params.get('data')), indent=1))
     try:
-        pm.execute_notebook(str(nbs_dir()/NOTEBOOKS[step]), str(nb_out), parameters=params, cwd=str(d), progress_bar=sys.stderr.isatty())
+        pm.execute_notebook(str(nbs_dir()/NOTEBOOKS[step]), str(nb_out), parameters=params, cwd=str(d), progress_bar=sys.stderr.isatty(),
+                            kernel_manager_class=_kernel_manager())
     except pm.PapermillExecutionError as e:
         raise StudyError(f"study stopped: {NOTEBOOKS[step]} failed at cell {e.exec_count}: {e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''}; "
                          f"the executed notebook is kept at {nb_out}") from None

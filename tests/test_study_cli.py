@@ -84,3 +84,13 @@ def test_study_relative_paths(tiny_nbs, tmp_path, monkeypatch):
     import pandas as pd
     t = pd.read_csv(tmp_path/'res'/'explore'/'explore_data.csv')
     assert bool(t.exists[0]) and t.data[0] == str(tmp_path/'mydata')
+
+
+def test_study_output_is_quiet(tiny_nbs, tmp_path):
+    "The command's own lines only: the notebooks' kernels talk over local sockets, so ipykernel's plain-TCP warning never appears."
+    r = subprocess.run([sys.executable, '-m', 'boneage_core.study', 'study', '--only', 'explore', 'train', '--out', str(tmp_path/'res')],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and (tmp_path/'res'/'train'/'train_table.md').exists(), r.stderr
+    other = [l for l in r.stderr.splitlines() if not l.startswith('Passed unknown parameter')]   # the tiny notebooks lack some of the study's parameters
+    assert other == [], r.stderr
+    assert [l.split(' ')[0] for l in r.stdout.splitlines() if l.startswith('[')] == ['[explore]', '[explore]', '[train]', '[train]']
