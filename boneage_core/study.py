@@ -158,8 +158,9 @@ def write_tables(out: Path) -> list:
     return made
 
 def write_index(out: Path, steps, title='boneage study') -> Path:
-    "`out/index.html`: each notebook (executed and HTML), where it ran, its figures and tables."
-    parts = [f"<html><head><meta charset='utf-8'><title>{title}</title></head><body><h1>{title}</h1>"]
+    "`out/index.html`: each notebook (executed and HTML), where it ran, its tables (shown in the page, with their CSV, Markdown and LaTeX files) and figures."
+    style = 'table{border-collapse:collapse;font-size:90%}td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}summary{margin:6px 0}'
+    parts = [f"<html><head><meta charset='utf-8'><title>{title}</title><style>{style}</style></head><body><h1>{title}</h1>"]
     for s in steps:
         d = out/s
         if not d.exists(): continue
@@ -172,7 +173,10 @@ def write_index(out: Path, steps, title='boneage study') -> Path:
         tabs = [t for t in mds if t.with_suffix('.csv').exists()]
         docs = [t for t in mds if not t.with_suffix('.csv').exists()]   # e.g. evaluate's model_card.md
         if docs: parts.append('<p>documents: ' + ' · '.join(f"<a href='{rel(t)}'>{t.stem}</a>" for t in docs) + '</p>')
-        if tabs: parts.append('<p>tables: ' + ' · '.join(f"<a href='{rel(t.with_suffix('.csv'))}'>{t.stem}</a> (<a href='{rel(t)}'>md</a>, <a href='{rel(t.with_suffix('.tex'))}'>tex</a>)" for t in tabs) + '</p>')
+        for t in tabs:   # each table shown in the page itself (open when short), with its files
+            df = pd.read_csv(t.with_suffix('.csv'))
+            parts.append(f"<details{' open' if len(df) <= 20 else ''}><summary>table <b>{html.escape(t.stem)}</b> ({len(df)} rows: <a href='{rel(t.with_suffix('.csv'))}'>csv</a>, "
+                         f"<a href='{rel(t)}'>md</a>, <a href='{rel(t.with_suffix('.tex'))}'>tex</a>)</summary>{_cells(df).to_html(index=False, border=0)}</details>")
         for png in sorted(d.glob('*.png')): parts.append(f"<figure><img src='{rel(png)}' style='max-width:900px'><figcaption>{png.stem}</figcaption></figure>")
     parts.append('</body></html>')
     p = out/'index.html'; p.write_text('\n'.join(parts), encoding='utf-8')

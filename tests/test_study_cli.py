@@ -36,6 +36,7 @@ def test_study_writes_report(tiny_nbs, tmp_path, capsys):
     idx = (out/'index.html').read_text()
     assert all(f'{s}/{s}_fig.png' in idx for s in STEPS)
     assert "documents: <a href='train/notes.md'>notes</a>" in idx and 'train/notes.tex' not in idx   # a Markdown document is not a table
+    assert '<td>train</td>' in idx and '<td>1.23</td>' in idx and "<a href='train/train_table.tex'>tex</a>" in idx   # tables shown in the page, with their files
     env = json.loads((out/'train'/'environment.json').read_text())           # where each step ran
     assert env['packages']['fastai'] == version('fastai') and env['data'] == 'built-in phantoms'
     assert idx.count('ran with boneage') == len(STEPS) and f"torch {version('torch')}" in idx
