@@ -49,8 +49,13 @@ def _kernel_manager():
     "The kernel of a study notebook is reached over local Unix sockets where there are some (no TCP port opened, no plain-text warning)."
     from jupyter_client.manager import AsyncKernelManager
     if os.name != 'posix': return AsyncKernelManager
+    import atexit, shutil, tempfile
     class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, **kw): super().__init__(**{'transport': 'ipc', **kw})
+        def __init__(self, **kw):
+            # the sockets in a private folder (mode 0700) with a short absolute path (a socket's path must stay under 108 bytes;
+            # jupyter's default is a path relative to the working directory), removed when the process ends
+            d = tempfile.mkdtemp(prefix='boneage-'); atexit.register(shutil.rmtree, d, True)
+            super().__init__(**{'transport': 'ipc', 'ip': f'{d}/k', **kw})
     return IPCKernelManager
 
 def _key(params):

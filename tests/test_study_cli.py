@@ -88,10 +88,14 @@ def test_study_relative_paths(tiny_nbs, tmp_path, monkeypatch):
 
 
 def test_study_output_is_quiet(tiny_nbs, tmp_path):
-    "The command's own lines only: the notebooks' kernels talk over local sockets, so ipykernel's plain-TCP warning never appears."
+    """The command's own lines only: the notebooks' kernels talk over local sockets, so ipykernel's plain-TCP warning never appears.
+    The sockets live in a private temporary folder, not in the step's report folder (the notebook's working directory)."""
+    nbformat.write(_nb("import os; (o/'seen.txt').write_text('\\n'.join(sorted(os.listdir('.'))))"), tiny_nbs/NOTEBOOKS['explore'])
     r = subprocess.run([sys.executable, '-m', 'boneage_core.study', 'study', '--only', 'explore', 'train', '--out', str(tmp_path/'res')],
                        capture_output=True, text=True)
     assert r.returncode == 0 and (tmp_path/'res'/'train'/'train_table.md').exists(), r.stderr
     other = [l for l in r.stderr.splitlines() if not l.startswith('Passed unknown parameter')]   # the tiny notebooks lack some of the study's parameters
     assert other == [], r.stderr
     assert [l.split(' ')[0] for l in r.stdout.splitlines() if l.startswith('[')] == ['[explore]', '[explore]', '[train]', '[train]']
+    seen = (tmp_path/'res'/'explore'/'seen.txt').read_text().split()
+    assert 'environment.json' in seen and not [f for f in seen if f.startswith('kernel')], seen   # what the running notebook saw in its folder
