@@ -96,18 +96,17 @@ def region_occlusion(model, X, male, norm: Norm, regions, names=None, sigma=None
     "Per region: mean |change of the predicted age| in months when the region's pixels are replaced by a blurred copy of the image (`sigma`: default side/16); `n` images that have the region, its mean `area` in pixels. Sorted by effect."
     from scipy import ndimage
     names = names or REGION_NAMES; model.eval(); dev = next(model.parameters()).device
-    X, regions = np.asarray(X), np.asarray(regions); sigma = sigma or X.shape[-1] / 16
+    X, regions, male = np.asarray(X), np.asarray(regions), np.asarray(male); sigma = sigma or X.shape[-1] / 16
     def pred(imgs):
         with torch.no_grad():
             return np.concatenate([model(*_inputs(imgs[i:i + bs], male[i:i + bs], norm, dev)).cpu().numpy() for i in range(0, len(imgs), bs)])
-    male = np.asarray(male); p0 = pred(X)
-    blur = np.stack([ndimage.gaussian_filter(x.astype(np.float32), sigma) for x in X])
+    p0, blur = pred(X), np.stack([ndimage.gaussian_filter(x.astype(np.float32), sigma) for x in X])
     rows = []
     for lab, name in names.items():
-        sel = regions == lab; has = sel.reshape(len(X), -1).any(1)
+        sel = regions == lab; area = sel.reshape(len(X), -1).sum(1); has = area > 0
         if not has.any(): continue
         d = np.abs(pred(np.where(sel, blur, X).round().clip(0, 255).astype(np.uint8)) - p0) * norm.age_std
-        rows.append(dict(region=name, effect=float(d[has].mean()), n=int(has.sum()), area=float(sel.reshape(len(X), -1).sum(1)[has].mean())))
+        rows.append(dict(region=name, effect=float(d[has].mean()), n=int(has.sum()), area=float(area[has].mean())))
     return pd.DataFrame(rows, columns=['region', 'effect', 'n', 'area']).set_index('region').sort_values('effect', ascending=False)
 
 # %% ../nbs/14_interpret.ipynb #7f841efa

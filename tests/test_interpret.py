@@ -11,8 +11,8 @@ def test_attribution_moves_with_the_signal(tmp_path):
     """The attributions must follow the signal: the same phantoms (same seed, ages and nuisances) with the age signal only in
     the metacarpals, then only in the carpals. Region density (attribution per pixel over the hand's mean) is biased towards
     the small, dense carpal block in the middle of the hand: with 6x6 Grad-CAM maps and 12-px occlusion patches at 96 px it
-    ranks the carpals first even when only the metacarpals carry the age (seeds 0-2: Grad-CAM carpals 1.6-2.1, metacarpals
-    1.2-1.4). So the Grad-CAM check is paired: each region's density is higher when it carries the signal than when the other
+    ranks the carpals first even when only the metacarpals carry the age (seeds 0-2 and the CPUs tried: Grad-CAM carpals
+    1.6-2.1, metacarpals 1.2-1.4). So the Grad-CAM check is paired: each region's density is higher when it carries the signal than when the other
     does; with the signal in the metacarpals they hold the largest share and more than their area's share (density > 1).
     Patch occlusion is not checked that way: a 12-px patch over the carpals also covers the metacarpal bases and the radius,
     so its carpal density may be higher in the metacarpal run (1.85 against 1.42 on one CPU, the other way on another).
