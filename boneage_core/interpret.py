@@ -13,8 +13,8 @@ from .synthetic import REGIONS
 
 # %% auto #0
 __all__ = ['REGION_NAMES', 'ZONES', 'ZONE_BOUNDS', 'ZONE_OF_REGION', 'feature_layer', 'gradcam', 'occlusion', 'region_map_like',
-           'region_importance', 'rank_regions', 'region_occlusion', 'coarse_zones', 'zone_agreement', 'overlay',
-           'plot_importance', 'phantom_check']
+           'region_importance', 'rank_regions', 'region_occlusion_per_image', 'region_occlusion', 'coarse_zones',
+           'zone_agreement', 'overlay', 'plot_importance', 'region_effect_table', 'plot_region_effect', 'phantom_check']
 
 # %% ../nbs/14_interpret.ipynb #651c7b0d
 def _inputs(X, male, norm: Norm, device):
@@ -92,8 +92,8 @@ def rank_regions(imp: pd.DataFrame, by='density') -> pd.DataFrame:
     return imp.groupby('region')[['density', 'share']].median().sort_values(by, ascending=False)
 
 # %% ../nbs/14_interpret.ipynb #c2051069
-def region_occlusion(model, X, male, norm: Norm, regions, names=None, sigma=None, bs=64) -> pd.DataFrame:
-    "Per region: mean |change of the predicted age| in months when the region's pixels are replaced by a blurred copy of the image (`sigma`: default side/16); `n` images that have the region, its mean `area` in pixels. Sorted by effect."
+def region_occlusion_per_image(model, X, male, norm: Norm, regions, names=None, sigma=None, bs=64) -> pd.DataFrame:
+    "One row per image and region it has: `effect` = |change of the predicted age| and `shift` = the signed change (months) when the region's pixels are replaced by a blurred copy of the image (`sigma`: default side/16); `area` in pixels."
     from scipy import ndimage
     names = names or REGION_NAMES; model.eval(); dev = next(model.parameters()).device
     X, regions, male = np.asarray(X), np.asarray(regions), np.asarray(male); sigma = sigma or X.shape[-1] / 16
@@ -105,9 +105,15 @@ def region_occlusion(model, X, male, norm: Norm, regions, names=None, sigma=None
     for lab, name in names.items():
         sel = regions == lab; area = sel.reshape(len(X), -1).sum(1); has = area > 0
         if not has.any(): continue
-        d = np.abs(pred(np.where(sel, blur, X).round().clip(0, 255).astype(np.uint8)) - p0) * norm.age_std
-        rows.append(dict(region=name, effect=float(d[has].mean()), n=int(has.sum()), area=float(area[has].mean())))
-    return pd.DataFrame(rows, columns=['region', 'effect', 'n', 'area']).set_index('region').sort_values('effect', ascending=False)
+        d = (pred(np.where(sel, blur, X).round().clip(0, 255).astype(np.uint8)) - p0) * norm.age_std
+        rows += [dict(image=int(i), region=name, effect=float(abs(d[i])), shift=float(d[i]), area=float(area[i])) for i in np.flatnonzero(has)]
+    return pd.DataFrame(rows, columns=['image', 'region', 'effect', 'shift', 'area'])
+
+def region_occlusion(model, X, male, norm: Norm, regions, names=None, sigma=None, bs=64) -> pd.DataFrame:
+    "Per region (`region_occlusion_per_image` averaged over the images that have it): mean `effect` and `shift` in months, `n` images, mean `area` in pixels. Sorted by effect."
+    per = region_occlusion_per_image(model, X, male, norm, regions, names, sigma, bs)
+    return (per.groupby('region').agg(effect=('effect', 'mean'), shift=('shift', 'mean'), n=('image', 'size'), area=('area', 'mean'))
+            .sort_values('effect', ascending=False))
 
 # %% ../nbs/14_interpret.ipynb #7f841efa
 ZONES = {1: 'distal+middle phalanges', 2: 'proximal phalanges', 3: 'metacarpals', 4: 'carpals', 5: 'radius+ulna'}
@@ -150,6 +156,27 @@ def plot_importance(imp: pd.DataFrame, ax=None, by='density', hue=None):
     sns.boxplot(data=imp, x=by, y='region', order=order, hue=hue, ax=ax, fliersize=1)
     ax.axvline(1, color='k', lw=0.8, ls='--'); ax.set_xlabel('attribution density / hand mean' if by == 'density' else 'attribution share')
     ax.figure.tight_layout()
+    return ax.figure
+
+def region_effect_table(per: pd.DataFrame, by=None, order=None, n_boot=1000, seed=0) -> pd.DataFrame:
+    "`region_occlusion_per_image` rows summarised per region (in `order`, default by effect): mean |change| in months per value of column `by`, over all images with a bootstrap 95% CI (`lo`, `hi`), the mean signed `shift`, `n` and the mean `area` (pixels)."
+    rng = np.random.default_rng(seed); rows = {}
+    groups = [] if by is None else [v for v in (per[by].cat.categories if isinstance(per[by].dtype, pd.CategoricalDtype) else sorted(per[by].unique())) if (per[by] == v).any()]
+    for region, g in per.groupby('region'):
+        e = g.effect.to_numpy(); boot = e[rng.integers(0, len(e), (n_boot, len(e)))].mean(1)
+        r = {} if by is None else g.groupby(by, observed=True).effect.mean().to_dict()
+        rows[region] = {**r, 'all': e.mean(), 'lo': np.percentile(boot, 2.5), 'hi': np.percentile(boot, 97.5), 'shift': g['shift'].mean(), 'n': len(e), 'area': g.area.mean()}
+    t = pd.DataFrame.from_dict(rows, orient='index').reindex(columns=groups + ['all', 'lo', 'hi', 'shift', 'n', 'area']); t.index.name = 'region'
+    if t.empty: return t
+    return t.loc[[o for o in order if o in t.index]] if order is not None else t.sort_values('all', ascending=False)
+
+def plot_region_effect(per: pd.DataFrame, hue=None, order=None, ax=None):
+    "Mean |change of the predicted age| (months) when each region is blurred, with 95% CIs; `hue`: e.g. an age band column."
+    import matplotlib.pyplot as plt, seaborn as sns
+    ax = ax or plt.subplots(figsize=(7, 3.5))[1]
+    order = list(order) if order is not None else list(region_effect_table(per, n_boot=2).index)
+    sns.barplot(data=per, x='effect', y='region', order=[o for o in order if o in set(per.region)], hue=hue, ax=ax, errorbar=('ci', 95), n_boot=500, seed=0)
+    ax.set_xlabel('|change of the predicted age| when blurred (months)'); ax.figure.tight_layout()
     return ax.figure
 
 # %% ../nbs/14_interpret.ipynb #dbe1d3f8

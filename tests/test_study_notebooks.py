@@ -37,6 +37,13 @@ def test_train_then_evaluate(tmp_path):
     imp = pd.read_csv(tmp_path/'interp'/'importance_per_image.csv')
     assert set(imp.method) == {'gradcam', 'occlusion'} and imp.density.notna().all() and imp.region.nunique() == 6  # phantoms: true bone maps
     assert (tmp_path/'interp'/'heatmaps_by_band.png').exists() and (tmp_path/'interp'/'importance_by_band.csv').exists()
+    # region blur: every test phantom (more than the maps' 2 per band), each of its true bones once, summed up per band
+    per, tab = pd.read_csv(tmp_path/'interp'/'region_blur_per_image.csv'), pd.read_csv(tmp_path/'interp'/'region_blur_by_band.csv').set_index('region')
+    assert per.image.nunique() > imp.image.nunique() and not per.duplicated(['image', 'region']).any() and (per.effect == per['shift'].abs()).all()
+    assert list(tab.index) == ['carpals', 'radius_ulna', 'metacarpals', 'proximal_phalanges', 'middle_phalanges', 'distal_phalanges']
+    assert ((tab.lo <= tab['all']) & (tab['all'] <= tab.hi)).all() and (tab['all'] > 0).all() and (tab.n == per.groupby('region').size()[tab.index]).all()
+    assert abs(tab.loc['carpals', 'all'] - per[per.region == 'carpals'].effect.mean()) < 0.006
+    assert (tmp_path/'interp'/'region_blur.png').exists()
 
 
 def test_architecture_grid(tmp_path):
