@@ -14,7 +14,8 @@ from .synthetic import REGIONS
 # %% auto #0
 __all__ = ['REGION_NAMES', 'ZONES', 'ZONE_BOUNDS', 'ZONE_OF_REGION', 'feature_layer', 'gradcam', 'occlusion', 'region_map_like',
            'region_importance', 'rank_regions', 'region_occlusion_per_image', 'region_occlusion', 'coarse_zones',
-           'zone_agreement', 'overlay', 'plot_importance', 'region_effect_table', 'plot_region_effect', 'phantom_check']
+           'zone_agreement', 'overlay', 'plot_importance', 'region_effect_table', 'plot_region_effect', 'phantom_check',
+           'explain', 'plot_explanation', 'add_explain_parser', 'run_explain']
 
 # %% ../nbs/14_interpret.ipynb #651c7b0d
 def _inputs(X, male, norm: Norm, device):
@@ -209,3 +210,68 @@ def phantom_check(signal, n=400, size=64, epochs=8, n_eval=24, seed=0, tmp=None,
     g, o = gradcam(m, X, v.male.values, meta['norm']), occlusion(m, X, v.male.values, meta['norm'])
     return dict(mae=r['valid_mae'], gradcam=rank_regions(region_importance(g, R)), occlusion=rank_regions(region_importance(o, R)),
                 regions=region_occlusion(m, X, v.male.values, meta['norm'], R), X=X, R=R, g=g, o=o)
+
+# %% ../nbs/14_interpret.ipynb #e1a00002
+_unfused = {}
+def explain(image, male: bool | None = None, model=None, sigma=None) -> dict:
+    "Why one radiograph (path or array) gets its bone age: model input `x`, prediction `pred` (no TTA), `gradcam` map, coarse `zones`, and `table`: per zone the signed `shift` and `effect` (months) of blurring it, its `area` and `share` of the summed effect."
+    from boneage_core.predict import get_model, default_model_path
+    from boneage_core.patient import _checked_input
+    from boneage_core.model import load_model
+    from boneage_core.train import predict_months
+    fast, meta = get_model(model)
+    x, male, _, source, flags = _checked_input(image, male, None, meta)
+    z = coarse_zones(x)
+    pred = float(predict_months(fast, x[None], [male], meta['norm'])[0])
+    t = region_occlusion_per_image(fast, x[None], [male], meta['norm'], z[None], ZONES, sigma).set_index('region')[['shift', 'effect', 'area']]
+    t = t.reindex([n for n in ZONES.values() if n in t.index]); t['share'] = t.effect / max(t.effect.sum(), 1e-12)
+    key = str(model or default_model_path())
+    if key not in _unfused: _unfused.clear(); _unfused[key] = load_model(key)[0]   # gradients: the unfused net, kept for the next image
+    g = gradcam(_unfused[key], x[None], [male], meta['norm'])[0]
+    return dict(source=source, male=male, pred=pred, x=x, zones=z, gradcam=g, table=t, flags=flags)
+
+def plot_explanation(e: dict):
+    "The model input, its Grad-CAM, and each coarse zone coloured by the months its blur moves the prediction."
+    import matplotlib.pyplot as plt, matplotlib.patheffects as pe
+    fig, axs = plt.subplots(1, 3, figsize=(10, 3.9))
+    axs[0].imshow(e['x'], cmap='gray'); axs[0].axis('off')
+    axs[0].set_title(f"{e['source'] or 'image'} ({'boy' if e['male'] else 'girl'}): {e['pred']:.0f} months", fontsize=9)
+    overlay(axs[1], e['x'], e['gradcam'], 'Grad-CAM')
+    t, z = e['table'], e['zones']; eff = np.full(z.shape, np.nan, np.float32)
+    for lab, name in ZONES.items():
+        if name in t.index: eff[z == lab] = t.effect[name]
+    axs[2].imshow(e['x'], cmap='gray'); im = axs[2].imshow(eff, cmap='magma', alpha=0.6, vmin=0); axs[2].axis('off')
+    for lab, name in ZONES.items():
+        if name not in t.index: continue
+        ys, xs = np.nonzero(z == lab)
+        axs[2].text(xs.mean(), ys.mean(), f"{t['shift'][name]:+.1f}", color='w', fontsize=8, ha='center', va='center', weight='bold',
+                    path_effects=[pe.withStroke(linewidth=2, foreground='k')])
+    axs[2].set_title('zone blurred: change of the age (months)', fontsize=9); fig.colorbar(im, ax=axs[2], fraction=0.046, label='|change| (months)')
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/14_interpret.ipynb #e1a00004
+def add_explain_parser(sub):
+    "The `explain` subcommand's arguments."
+    p = sub.add_parser('explain', help="why one radiograph gets its bone age: Grad-CAM and each hand zone's effect in months")
+    p.add_argument('image', help='image file (PNG/JPEG/DICOM)')
+    g = p.add_mutually_exclusive_group(); g.add_argument('--male', dest='male', action='store_const', const=True)
+    g.add_argument('--female', dest='male', action='store_const', const=False)
+    p.add_argument('--model', help='model file (default: the shipped model)')
+    p.add_argument('--out', help='figure file (default: explain-<image name>.png here)')
+    return p
+
+def run_explain(a) -> int:
+    "`boneage explain`: print the prediction and the zone table, write the figure; 1 with a one-line error when the image cannot be used."
+    import sys
+    from pathlib import Path
+    try: e = explain(a.image, a.male, a.model)
+    except Exception as ex:   # unreadable file, refused by the quality gate, sex unknown, bad model file
+        print(f"boneage explain: {ex}", file=sys.stderr); return 1
+    out = Path(a.out or f"explain-{Path(a.image).stem}.png")
+    plot_explanation(e).savefig(out, dpi=120, bbox_inches='tight')
+    print(f"{e['source']}: {e['pred']:.1f} months ({'boy' if e['male'] else 'girl'}; one view, no TTA)" + (f" [{'; '.join(e['flags'])}]" if e['flags'] else ''))
+    print('zone blurred: change of the predicted age (months)')
+    print(e['table'].round({'shift': 1, 'effect': 1, 'area': 0, 'share': 2}).to_string())
+    print(f"figure: {out}")
+    return 0
