@@ -255,8 +255,8 @@ def add_explain_parser(sub):
     "The `explain` subcommand's arguments."
     p = sub.add_parser('explain', help="why one radiograph gets its bone age: Grad-CAM and each hand zone's effect in months")
     p.add_argument('image', help='image file (PNG/JPEG/DICOM)')
-    g = p.add_mutually_exclusive_group(); g.add_argument('--male', dest='male', action='store_const', const=True)
-    g.add_argument('--female', dest='male', action='store_const', const=False)
+    from boneage_core.patient import add_sex_options
+    add_sex_options(p)
     p.add_argument('--model', help='model file (default: the shipped model)')
     p.add_argument('--out', help='figure file (default: explain-<image name>.png here)')
     return p

@@ -19,8 +19,8 @@ from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 
 # %% auto #0
 __all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'predict',
-           'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_predict_parser',
-           'scored_rows', 'truth_summary', 'run_predict']
+           'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options',
+           'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -193,12 +193,16 @@ def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=Tru
     return out.reindex(columns=OUT_COLUMNS + (['boneage_true'] if 'boneage_true' in items else []))   # every column, even if no file could be used
 
 # %% ../nbs/13_patient.ipynb #40cb65ce
+def add_sex_options(p):
+    "`--male` / `--female` (one of them; neither: from the DICOM tags) on an argument parser, as `male`."
+    g = p.add_mutually_exclusive_group(); g.add_argument('--male', dest='male', action='store_const', const=True, help='a boy (default: the DICOM PatientSex tag)')
+    g.add_argument('--female', dest='male', action='store_const', const=False, help='a girl')
+
 def add_predict_parser(sub):
     "The `predict` subcommand's arguments."
     p = sub.add_parser('predict', help='bone age of a radiograph, a folder, or a label table (csv/xlsx)')
     p.add_argument('path', help='image file (PNG/JPEG/DICOM), folder of images, or csv/xlsx with id + sex (+ age) columns')
-    g = p.add_mutually_exclusive_group(); g.add_argument('--male', dest='male', action='store_const', const=True)
-    g.add_argument('--female', dest='male', action='store_const', const=False)
+    add_sex_options(p)
     p.add_argument('--age', type=float, help='chronological age in months (for BA-CA and the Z-score)')
     p.add_argument('--images', help='folder of the images named in a label table (default: beside it)')
     p.add_argument('--model', help='model file (default: the shipped model)')
