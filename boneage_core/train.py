@@ -33,7 +33,7 @@ class TrainConfig:
     wd: float = 1e-2
     loss: str = 'l1'              # 'l1' | 'huber'
     seed: int = 42
-    pretrained: bool = False      # timm/torchvision ImageNet weights (downloaded, or the offline file for tv_mobilenet_v2)
+    pretrained: bool = False      # timm/torchvision ImageNet weights (an installed offline file: model.OFFLINE_WEIGHTS; else downloaded)
     weights: str | None = None    # a local weights file
     patience: int = 4             # early stopping on validation MAE
     augment: bool = True
