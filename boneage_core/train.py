@@ -159,7 +159,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
     "Train on `df`'s train split, keep the best epoch on its valid split; write `out/model.safetensors` and `out/result.json`."
     out = Path(out); (out/'checkpoints').mkdir(parents=True, exist_ok=True)
     set_seed(cfg.seed, reproducible=True)
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS') or 0) or os.cpu_count() or 1)   # the ensemble's parallel members set it
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
     dls = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=cfg.augment, norm=init_from(cfg)[1])
     learn = bone_age_learner(dls, cfg, out)
@@ -208,15 +208,63 @@ def export_checkpoint(df, out, cache_dir=None, progress=False) -> dict:
     return _write_run(out, model, cfg, norm, dtr, Xva, dva, state, df.attrs.get('root'), finished=False, lr=state.get('lr'))
 
 # %% ../nbs/06_train.ipynb #7ff3ea30
-def train_ensemble(df, cfg: TrainConfig, seeds=(42,), out='runs/ensemble', cache_dir=None, resume=True, progress=True) -> dict:
-    "Train `cfg` once per seed (in `out/seed-S`) and write their average as `out/model.safetensors`; one seed: a plain `train` in `out`."
+def _member_job(job_file):
+    "Train one ensemble member in this process, as `train_ensemble(jobs=N)` wrote it in `job_file`."
+    j = json.loads(Path(job_file).read_text())
+    df = pd.read_csv(j['rows'], dtype=j['dtypes'], keep_default_na=False); df.attrs.update(j['attrs'])
+    train(df, TrainConfig(**j['cfg']), j['out'], j['cache_dir'], j['resume'], progress=False)
+
+def _member_epochs(d, epochs):
+    "Epochs a member run folder has finished (all of them once it has a result)."
+    if (d/'result.json').exists(): return epochs
+    f = d/'checkpoints'/'state.json'
+    return json.loads(f.read_text())['epoch'] + 1 if f.exists() else 0
+
+def _train_parallel(df, cfg, todo, out, cache_dir=None, resume=True, jobs=2, progress=True):
+    "Train the members `todo` ([(seed, folder)]) in up to `jobs` processes at once, each logging to `folder/train.log`, GPUs shared round-robin; one bar over their epochs."
+    import subprocess, sys
+    from fastprogress.fastprogress import progress_bar
+    split_arrays(df, cfg.pp, cache_dir, progress)   # the image cache, built once before the members read it
+    out.mkdir(parents=True, exist_ok=True); rows = out/'rows.csv'; df.to_csv(rows, index=False)
+    gpus = [g for g in os.environ.get('CUDA_VISIBLE_DEVICES', ','.join(map(str, range(torch.cuda.device_count())))).split(',') if g]
+    env = dict(os.environ); env.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // jobs)))   # CPU threads per member, unless set
+    pending, running, failed, started = list(todo), [], [], 0
+    bar = progress_bar(range(cfg.epochs * len(todo))) if progress else None
+    if bar: bar.update(0)
+    shown = 0
+    while running or (pending and not failed):   # after a failure: let the running members finish, start no more
+        while pending and len(running) < jobs and not failed:
+            s, d = pending.pop(0); d.mkdir(parents=True, exist_ok=True)
+            (d/'job.json').write_text(json.dumps(dict(cfg=asdict(replace(cfg, seed=s)), rows=str(rows), dtypes=df.dtypes.astype(str).to_dict(),
+                attrs=df.attrs, out=str(d), cache_dir=str(cache_dir) if cache_dir else None, resume=resume), default=str))
+            e = dict(env, CUDA_VISIBLE_DEVICES=gpus[started % len(gpus)]) if gpus else env; started += 1
+            log = open(d/'train.log', 'w')
+            cmd = [sys.executable, '-c', f"from boneage_core.train import _member_job; _member_job({str(d/'job.json')!r})"]
+            running.append((s, d, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=e), log))
+        time.sleep(0.5)
+        for r in [r for r in running if r[2].poll() is not None]:
+            running.remove(r); r[3].close()
+            if r[2].returncode: failed.append(r)
+        n = sum(_member_epochs(d, cfg.epochs) for _, d in todo)
+        if bar and n > shown: bar.update(n); shown = n
+    if failed:
+        failed.sort(key=lambda r: [s for s, _ in todo].index(r[0])); s, d, p, _ = failed[0]
+        tail = ''.join((d/'train.log').read_text().splitlines(True)[-15:])
+        raise RuntimeError(f"ensemble member(s) seed {', '.join(str(r[0]) for r in failed)} failed; {len(pending)} not started. "
+                           f"End of {d/'train.log'} (exit {p.returncode}):\n{tail}")
+
+def train_ensemble(df, cfg: TrainConfig, seeds=(42,), out='runs/ensemble', cache_dir=None, resume=True, progress=True, jobs: int | None = 1) -> dict:
+    "Train `cfg` once per seed (in `out/seed-S`) and write their average as `out/model.safetensors`; one seed: a plain `train` in `out`. `jobs`: members trained at once, each in its own process (None: 4 on a GPU, 1 on a CPU)."
     seeds, out = list(seeds), Path(out)
     if len(seeds) == 1: return train(df, replace(cfg, seed=seeds[0]), out, cache_dir, resume, progress)
-    dirs, rs = [out/f'seed-{s}' for s in seeds], []
-    for s, d in zip(seeds, dirs):
-        done = resume and (d/'result.json').exists() and (d/'model.safetensors').exists()
-        if progress: print(f"member seed {s}: {'finished already' if done else 'training'}")
-        rs.append(json.loads((d/'result.json').read_text()) if done else train(df, replace(cfg, seed=s), d, cache_dir, resume, progress))
+    dirs = [out/f'seed-{s}' for s in seeds]
+    todo = [(s, d) for s, d in zip(seeds, dirs) if not (resume and (d/'result.json').exists() and (d/'model.safetensors').exists())]
+    jobs = min(len(todo), (4 if torch.cuda.is_available() else 1) if jobs is None else jobs)
+    if progress: print(f"{len(seeds) - len(todo)} of {len(seeds)} members finished already; training seeds {[s for s, _ in todo]}" + (f", {jobs} at a time" if jobs > 1 else ''))
+    if jobs > 1: _train_parallel(df, cfg, todo, out, cache_dir, resume, jobs, progress)
+    else:
+        for s, d in todo: train(df, replace(cfg, seed=s), d, cache_dir, resume, progress)
+    rs = [json.loads((d/'result.json').read_text()) for d in dirs]
     loaded = [load_model(d/'model.safetensors') for d in dirs]
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress=False)
     state = dict(best_epoch=[r['best_epoch'] for r in rs], epoch=max(r['epochs_run'] for r in rs) - 1)
