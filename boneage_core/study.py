@@ -249,6 +249,10 @@ def main(argv=None):
     t.add_argument('--pretrained', action='store_true'); t.add_argument('--weights', help='local ImageNet weights file')
     t.add_argument('--seed', type=int, default=42, help='training seed; also the seed of a new split (default: 42)')
     t.add_argument('--split', metavar='CSV', help="the split to train and validate on (a split.csv); default with --init: the init run's split")
+    t.add_argument('--patience', type=int, default=4, help='early stopping: epochs without a better validation MAE (default: 4)')
+    t.add_argument('--seeds', type=int, nargs='+', metavar='S', help='several training seeds: one member each (OUT/seed-S), their average in OUT (an ensemble)')
+    t.add_argument('--jobs', type=int, help='with --seeds: members trained at once, one process each (default: 4 on a GPU, 1 on a CPU)')
+    t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
     from boneage_core.patient import add_predict_parser, run_predict
     from boneage_core.card import add_card_parser, run_card
     from boneage_core.external import add_evaluate_parser, run_evaluate
@@ -265,7 +269,7 @@ def main(argv=None):
             from dataclasses import asdict
             from boneage_core.explore import study_dataset
             from boneage_core.preprocess import PreprocConfig
-            from boneage_core.train import TrainConfig, train
+            from boneage_core.train import TrainConfig, train, train_ensemble
             from dataclasses import replace
             from boneage_core.model import load_model
             pp, arch = PreprocConfig(size=a.size or 128), a.arch or 'resnet18'
@@ -276,9 +280,10 @@ def main(argv=None):
             if split: use_split(split, a.out)
             df = study_dataset(a.data, out=a.out, seed=a.seed)
             cfg = TrainConfig(arch=arch, use_sex=not a.no_sex, preproc=asdict(pp), epochs=a.epochs, lr=a.lr,
-                              bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init)
-            r = train(df, cfg, a.out)
-            print(f"validation MAE {r['valid_mae']:.2f} months (split {df.attrs['split_csv']}); model: {Path(a.out)/'model.safetensors'}")
+                              bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init, patience=a.patience, norm_from=a.norm_from)
+            r = train_ensemble(df, cfg, a.seeds, a.out, jobs=a.jobs) if a.seeds else train(df, cfg, a.out)
+            what = f"ensemble of {len(a.seeds)}; members {', '.join(f'{m:.2f}' for m in (x['valid_mae'] for x in r['members']))}; " if a.seeds and len(a.seeds) > 1 else ''
+            print(f"validation MAE {r['valid_mae']:.2f} months ({what}split {df.attrs['split_csv']}); model: {Path(a.out)/'model.safetensors'}")
     except (StudyError, ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"boneage: {e}", file=sys.stderr); return 1
     return 0

@@ -39,6 +39,7 @@ class TrainConfig:
     augment: bool = True
     channels_last: bool | None = None   # NHWC weights and activations; None: on a GPU only (on CPU it pays for depthwise-conv nets: benchmarks/train_speed.py)
     init: str | None = None       # a model file to start from (its weights and normalisation), e.g. a 224-px run fine-tuned at 288 px
+    norm_from: str | None = None  # a model file whose normalisation (pixels, targets) a fresh run uses, so it can join that file's ensemble
     @property
     def pp(self) -> PreprocConfig: return PreprocConfig.from_dict(self.preproc)
 
@@ -90,8 +91,8 @@ class Checkpoints(Callback):
 
 # %% ../nbs/06_train.ipynb #cb6acdd7
 def init_from(cfg: TrainConfig):
-    "`(net, Norm)` of the model file `cfg.init` a run starts from, checked against `cfg`; `(None, None)` without one."
-    if not cfg.init: return None, None
+    "`(net, Norm)` of the model file `cfg.init` a run starts from, checked against `cfg`; without one `(None, Norm of cfg.norm_from)`, or `(None, None)`."
+    if not cfg.init: return None, (load_model(cfg.norm_from)[1]['norm'] if cfg.norm_from else None)
     m, meta = load_model(cfg.init)
     if isinstance(m, BoneAgeEnsemble): raise ValueError(f"{cfg.init}: an ensemble of {len(m.members)} nets; start from one member's model file")
     sex = lambda s: 'with' if s else 'without'
@@ -102,8 +103,8 @@ def init_from(cfg: TrainConfig):
 def bone_age_learner(dls, cfg: TrainConfig, path='.') -> Learner:
     "A fastai `Learner` for `BoneAgeNet` (fp16 on a GPU; channels_last on a GPU, or as `cfg.channels_last` says); weights from `cfg.init` if given."
     init, norm = init_from(cfg)
-    if init is not None and dls.norm != norm:
-        raise ValueError(f"{cfg.init}: the data must be normalised as that model was: bone_age_dls(..., norm=load_model(init)[1]['norm'])")
+    if norm is not None and dls.norm != norm:
+        raise ValueError(f"{cfg.init or cfg.norm_from}: the data must be normalised as that model was: bone_age_dls(..., norm=load_model(file)[1]['norm'])")
     model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, pretrained=cfg.pretrained and init is None, weights=cfg.weights if init is None else None)
     if init is not None: model.load_state_dict(init.state_dict())
     learn = Learner(dls, model, loss_func=loss_func(cfg.loss), metrics=[mae_months(dls.norm)], wd=cfg.wd,
@@ -201,7 +202,7 @@ def export_checkpoint(df, out, cache_dir=None, progress=False) -> dict:
     cfg = TrainConfig(**json.loads((out/'config.json').read_text()))
     state = json.loads((out/'checkpoints'/'state.json').read_text())
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
-    norm = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=False, device='cpu').norm
+    norm = init_from(cfg)[1] or bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=False, device='cpu').norm   # as the run was normalised
     model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex)
     sd = torch.load(out/'checkpoints'/'best.pth', map_location='cpu', weights_only=True)
     model.load_state_dict(sd.get('model', sd) if isinstance(sd, dict) and 'model' in sd else sd)

@@ -82,3 +82,27 @@ def test_train_then_init_at_larger_size(tmp_path, capsys):
     (tmp_path/'junk.safetensors').write_bytes(b'not a model')
     assert main(['train', '--out', str(tmp_path/'d'), '--init', str(tmp_path/'junk.safetensors'), '--seed', '0', *common]) == 1
     assert 'not a safetensors model file' in capsys.readouterr().err
+
+
+def test_train_seeds_at_once_normalised_as_another_model(tmp_path, capsys):
+    "`boneage train --seeds ... --jobs 2 --norm-from MODEL`: members trained side by side, normalised as MODEL, so they join its ensemble."
+    data = phantom_data(n=60, size=64, seed=0, root=tmp_path/'ph', progress=False)
+    a, e = tmp_path/'a', tmp_path/'e'
+    common = ['--data', str(data), '--epochs', '2', '--lr', '1e-3', '--bs', '16', '--arch', 'resnet10t']
+    assert main(['train', '--out', str(a), '--size', '40', '--seed', '0', *common]) == 0
+    meta_a = load_model(a/'model.safetensors')[1]
+    capsys.readouterr()
+    assert main(['train', '--out', str(e), '--size', '48', '--seeds', '3', '4', '--jobs', '2', '--patience', '1', '--norm-from', str(a/'model.safetensors'),
+                 '--split', str(a/'split.csv'), *common]) == 0
+    out = capsys.readouterr().out
+    assert 'validation MAE' in out and 'ensemble of 2; members ' in out and '2 at a time' in out
+    for s in (3, 4):
+        cfg = json.loads((e/f'seed-{s}'/'config.json').read_text())
+        assert (cfg['seed'], cfg['patience'], cfg['norm_from'], cfg['preproc']['size']) == (s, 1, str(a/'model.safetensors'), 48)
+        assert (e/f'seed-{s}'/'train.log').exists() and load_model(e/f'seed-{s}'/'model.safetensors')[1]['norm'] == meta_a['norm']
+    m_e, meta_e = load_model(e/'model.safetensors')
+    assert len(m_e.members) == 2 and meta_e['norm'] == meta_a['norm']
+    r = subprocess.run([sys.executable, 'scripts/ship_default_model.py', str(a), str(e/'seed-3'), str(e/'seed-4'), '--data', str(data),
+                        '--dst', str(tmp_path/'abc.safetensors')], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]                       # the 40-px run and the two 48-px members: one ensemble
+    assert len(load_model(tmp_path/'abc.safetensors')[0].members) == 3
