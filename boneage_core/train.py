@@ -85,7 +85,8 @@ class Checkpoints(Callback):
             self.state.update(best=mae, best_epoch=self.epoch); self.learn.save('best', with_opt=False)
         self.state['epoch'] = self.epoch
         self.learn.save('last', with_opt=True)
-        (self.path/self.model_dir/'state.json').write_text(json.dumps(self.state))
+        f = self.path/self.model_dir/'state.json'; tmp = f.with_suffix('.tmp')
+        tmp.write_text(json.dumps(self.state)); tmp.replace(f)   # whole or not at all: another process may be reading it
     def after_fit(self):
         if (self.path/self.model_dir/'best.pth').exists(): self.learn.load('best', with_opt=False)
 
@@ -219,7 +220,8 @@ def _member_epochs(d, epochs):
     "Epochs a member run folder has finished (all of them once it has a result)."
     if (d/'result.json').exists(): return epochs
     f = d/'checkpoints'/'state.json'
-    return json.loads(f.read_text())['epoch'] + 1 if f.exists() else 0
+    try: return json.loads(f.read_text())['epoch'] + 1
+    except (OSError, ValueError, KeyError): return 0   # not there yet (or written by an older version non-atomically)
 
 def _train_parallel(df, cfg, todo, out, cache_dir=None, resume=True, jobs=2, progress=True):
     "Train the members `todo` ([(seed, folder)]) in up to `jobs` processes at once, each logging to `folder/train.log`, GPUs shared round-robin; one bar over their epochs."
