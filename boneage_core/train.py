@@ -101,9 +101,9 @@ def init_from(cfg: TrainConfig):
         raise ValueError(f"{cfg.init}: a {m.arch} {sex(m.use_sex)} sex input, but the run asks for {cfg.arch} {sex(cfg.use_sex)} it")
     return m, meta['norm']
 
-def bone_age_learner(dls, cfg: TrainConfig, path='.') -> Learner:
-    "A fastai `Learner` for `BoneAgeNet` (fp16 on a GPU; channels_last on a GPU, or as `cfg.channels_last` says); weights from `cfg.init` if given."
-    init, norm = init_from(cfg)
+def bone_age_learner(dls, cfg: TrainConfig, path='.', begin=None) -> Learner:
+    "A fastai `Learner` for `BoneAgeNet` (fp16 on a GPU; channels_last on a GPU, or as `cfg.channels_last` says); weights from `cfg.init` if given (`begin`: `init_from(cfg)` when the caller has it already)."
+    init, norm = begin or init_from(cfg)
     if norm is not None and dls.norm != norm:
         raise ValueError(f"{cfg.init or cfg.norm_from}: the data must be normalised as that model was: bone_age_dls(..., norm=load_model(file)[1]['norm'])")
     model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, pretrained=cfg.pretrained and init is None, weights=cfg.weights if init is None else None)
@@ -163,8 +163,9 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
     set_seed(cfg.seed, reproducible=True)
     torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS') or 0) or os.cpu_count() or 1)   # the ensemble's parallel members set it
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
-    dls = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=cfg.augment, norm=init_from(cfg)[1])
-    learn = bone_age_learner(dls, cfg, out)
+    begin = init_from(cfg)   # (net, norm): the model file read once
+    dls = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=cfg.augment, norm=begin[1])
+    learn = bone_age_learner(dls, cfg, out, begin)
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     state_f = out/'checkpoints'/'state.json'
     state, start = None, 0
