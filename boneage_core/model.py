@@ -223,7 +223,7 @@ def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig
     return path
 
 def load_model(path, device='cpu'):
-    "Load a model file written by `save_model`: `(BoneAgeNet or BoneAgeEnsemble in eval mode, metadata dict)`."
+    "Load a model file written by `save_model`: `(BoneAgeNet or BoneAgeEnsemble in eval mode, metadata dict)`; torch's random state is left as it was."
     from safetensors import safe_open
     from safetensors.torch import load_file
     path = Path(path)
@@ -234,7 +234,8 @@ def load_model(path, device='cpu'):
     if raw is None: raise ModelFileError(path, "safetensors file without boneage metadata (not written by save_model)")
     meta = json.loads(raw)
     if meta.get('format') != MODEL_FORMAT: raise ModelFileError(path, f"unsupported model format {meta.get('format')!r} (expected {MODEL_FORMAT})")
-    try: model = _build(meta)
+    try:
+        with torch.random.fork_rng(devices=[]): model = _build(meta)   # its random init is overwritten: leave the caller's random stream as it was
     except Exception as e: raise ModelFileError(path, f"cannot build architecture {meta.get('arch')!r}: {e}") from None
     sd = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
     try: model.load_state_dict(sd)
