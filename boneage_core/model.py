@@ -19,7 +19,8 @@ import boneage_core
 __all__ = ['OFFLINE_WEIGHTS', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
            'efficientnet_lite0_offline_weights', 'timm_weights_file', 'create_backbone', 'BoneAgeNet',
            'BoneAgeEnsemble', 'for_inference', 'channels_last', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls',
-           'ModelFileError', 'save_model', 'load_model', 'member_record', 'combine_models', 'extract_members']
+           'ModelFileError', 'save_model', 'model_meta', 'load_model', 'member_record', 'combine_models',
+           'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -222,10 +223,9 @@ def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig
     save_file(sd, str(path), metadata={'boneage': json.dumps(meta)})
     return path
 
-def load_model(path, device='cpu'):
-    "Load a model file written by `save_model`: `(BoneAgeNet or BoneAgeEnsemble in eval mode, metadata dict)`; torch's random state is left as it was."
+def _raw_meta(path) -> dict:
+    "The JSON record in a model file's header, checked (a clear `ModelFileError` otherwise)."
     from safetensors import safe_open
-    from safetensors.torch import load_file
     path = Path(path)
     if not path.exists(): raise ModelFileError(path, "model file not found")
     try:
@@ -234,14 +234,27 @@ def load_model(path, device='cpu'):
     if raw is None: raise ModelFileError(path, "safetensors file without boneage metadata (not written by save_model)")
     meta = json.loads(raw)
     if meta.get('format') != MODEL_FORMAT: raise ModelFileError(path, f"unsupported model format {meta.get('format')!r} (expected {MODEL_FORMAT})")
+    return meta
+
+def _typed(meta) -> dict:
+    meta['preproc'], meta['norm'] = PreprocConfig.from_dict(meta['preproc']), Norm(**meta['norm'])
+    return meta
+
+def model_meta(path) -> dict:
+    "A model file's metadata as `load_model` returns it (architecture, `preproc`, `norm`, training record), from the file's header alone: no weights read, no net built."
+    return _typed(_raw_meta(path))
+
+def load_model(path, device='cpu'):
+    "Load a model file written by `save_model`: `(BoneAgeNet or BoneAgeEnsemble in eval mode, metadata dict)`; torch's random state is left as it was."
+    from safetensors.torch import load_file
+    path = Path(path); meta = _raw_meta(path)
     try:
         with torch.random.fork_rng(devices=[]): model = _build(meta)   # its random init is overwritten: leave the caller's random stream as it was
     except Exception as e: raise ModelFileError(path, f"cannot build architecture {meta.get('arch')!r}: {e}") from None
     sd = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
     try: model.load_state_dict(sd)
     except RuntimeError as e: raise ModelFileError(path, f"weights do not fit architecture {meta['arch']!r} ({str(e).splitlines()[0]})") from None
-    meta['preproc'], meta['norm'] = PreprocConfig.from_dict(meta['preproc']), Norm(**meta['norm'])
-    return model.to(device).eval(), meta
+    return model.to(device).eval(), _typed(meta)
 
 # %% ../nbs/05_model.ipynb #a1aea84c
 def member_record(path, info: dict) -> dict:

@@ -271,10 +271,10 @@ def main(argv=None):
             from boneage_core.preprocess import PreprocConfig
             from boneage_core.train import TrainConfig, train, train_ensemble
             from dataclasses import replace
-            from boneage_core.model import load_model
+            from boneage_core.model import model_meta
             pp, arch = PreprocConfig(size=a.size or 128), a.arch or 'resnet18'
             if a.init:
-                meta = load_model(a.init)[1]
+                meta = model_meta(a.init)
                 pp, arch = replace(meta['preproc'], size=a.size or meta['preproc'].size), a.arch or meta['arch']
             split = a.split or (run_split(a.init) if a.init else None)
             if split: use_split(split, a.out)

@@ -14,7 +14,7 @@ from fastai.callback.tracker import EarlyStoppingCallback
 import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
 from fastai.torch_core import set_seed, default_device
 from .preprocess import PreprocConfig, cached_images
-from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, Norm, channels_last, for_inference, member_record
+from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record
 
 # %% auto #0
 __all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'Checkpoints', 'init_from', 'bone_age_learner',
@@ -93,7 +93,7 @@ class Checkpoints(Callback):
 # %% ../nbs/06_train.ipynb #cb6acdd7
 def init_from(cfg: TrainConfig):
     "`(net, Norm)` of the model file `cfg.init` a run starts from, checked against `cfg`; without one `(None, Norm of cfg.norm_from)`, or `(None, None)`."
-    if not cfg.init: return None, (load_model(cfg.norm_from)[1]['norm'] if cfg.norm_from else None)
+    if not cfg.init: return None, (model_meta(cfg.norm_from)['norm'] if cfg.norm_from else None)
     m, meta = load_model(cfg.init)
     if isinstance(m, BoneAgeEnsemble): raise ValueError(f"{cfg.init}: an ensemble of {len(m.members)} nets; start from one member's model file")
     sex = lambda s: 'with' if s else 'without'
@@ -105,7 +105,7 @@ def bone_age_learner(dls, cfg: TrainConfig, path='.', begin=None) -> Learner:
     "A fastai `Learner` for `BoneAgeNet` (fp16 on a GPU; channels_last on a GPU, or as `cfg.channels_last` says); weights from `cfg.init` if given (`begin`: `init_from(cfg)` when the caller has it already)."
     init, norm = begin or init_from(cfg)
     if norm is not None and dls.norm != norm:
-        raise ValueError(f"{cfg.init or cfg.norm_from}: the data must be normalised as that model was: bone_age_dls(..., norm=load_model(file)[1]['norm'])")
+        raise ValueError(f"{cfg.init or cfg.norm_from}: the data must be normalised as that model was: bone_age_dls(..., norm=model_meta(file)['norm'])")
     model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, pretrained=cfg.pretrained and init is None, weights=cfg.weights if init is None else None)
     if init is not None: model.load_state_dict(init.state_dict())
     learn = Learner(dls, model, loss_func=loss_func(cfg.loss), metrics=[mae_months(dls.norm)], wd=cfg.wd,

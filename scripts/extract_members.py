@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from boneage_core.data import shared_data
 from boneage_core.explore import study_dataset
-from boneage_core.model import extract_members, load_model
+from boneage_core.model import extract_members, model_meta
 from boneage_core.predict import default_model_path
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -19,7 +19,7 @@ ap.add_argument('model', nargs='?'); ap.add_argument('--out', default='results-r
 ap.add_argument('--data', default=None); ap.add_argument('--seed', type=int, default=42)
 a = ap.parse_args()
 model, out = Path(a.model or default_model_path()), Path(a.out)
-norm = load_model(model)[1]['norm']
+norm = model_meta(model)['norm']
 data = a.data or shared_data()
 if data is None: sys.exit('no data: give --data (the Kaggle-layout folder the model was trained on)')
 made = not (out/'split.csv').exists()
@@ -31,6 +31,6 @@ if not (np.isclose(tr.mean(), norm.age_mean, rtol=0, atol=1e-6) and np.isclose(t
              f"was trained on (mean {norm.age_mean:.4f}, sd {norm.age_std:.4f}); try another --seed or --data, or remove that split.csv" if not made else
              f"the split made with --seed {a.seed} (from {data}) is not the one {model} was trained on; try another --seed or --data")
 for p in extract_members(model, out):
-    info = load_model(p)[1]['info']
+    info = model_meta(p)['info']
     print(p, f"validation MAE {info['valid_mae']:.3f}" if info.get('valid_mae') else '')
 print(f"split: {df.attrs['split_csv']} ({', '.join(f'{k} {v}' for k, v in df.split.value_counts().items())})")
