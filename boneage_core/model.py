@@ -18,9 +18,9 @@ import boneage_core
 # %% auto #0
 __all__ = ['OFFLINE_WEIGHTS', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
            'efficientnet_lite0_offline_weights', 'timm_weights_file', 'create_backbone', 'BoneAgeNet',
-           'BoneAgeEnsemble', 'for_inference', 'channels_last', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls',
-           'ModelFileError', 'save_model', 'model_meta', 'load_model', 'member_record', 'combine_models',
-           'extract_members']
+           'BoneAgeEnsemble', 'for_inference', 'channels_last', 'tune_cpu_malloc', 'ArrayDL', 'Norm', 'PixNorm',
+           'bone_age_dls', 'ModelFileError', 'save_model', 'model_meta', 'load_model', 'member_record',
+           'combine_models', 'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -141,6 +141,20 @@ def for_inference(model):
 def channels_last(model) -> bool:
     "Whether `model` was made by `for_inference` (then feed it channels_last input)."
     return bool(getattr(model, 'channels_last', False))
+
+# %% ../nbs/05_model.ipynb #a11oc002
+_malloc = {}
+def tune_cpu_malloc(threshold: int = 1 << 30) -> bool:
+    "Keep freed buffers up to `threshold` bytes in the process heap (glibc `mallopt`), instead of one fresh, page-faulting `mmap` per large tensor; once per process. False where it does not apply (not glibc, or `BONEAGE_MALLOC=default`)."
+    if 'done' in _malloc: return _malloc['done']
+    import ctypes, platform
+    ok = platform.system() == 'Linux' and platform.libc_ver()[0] == 'glibc' and os.environ.get('BONEAGE_MALLOC', '') != 'default'
+    if ok:
+        libc = ctypes.CDLL('libc.so.6'); M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+        ok = bool(libc.mallopt(M_MMAP_THRESHOLD, ctypes.c_int(threshold)) and libc.mallopt(M_TRIM_THRESHOLD, ctypes.c_int(threshold)))
+    _malloc['done'] = ok
+    return ok
+
 
 # %% ../nbs/05_model.ipynb #3c1353f8
 class ArrayDL(DataLoader):

@@ -14,7 +14,7 @@ from fastai.callback.tracker import EarlyStoppingCallback
 import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
 from fastai.torch_core import set_seed, default_device
 from .preprocess import PreprocConfig, cached_images
-from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record
+from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
 
 # %% auto #0
 __all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'Checkpoints', 'init_from', 'bone_age_learner',
@@ -130,7 +130,7 @@ def to_input(X, norm: Norm) -> torch.Tensor:
 def predict_months(model, X, male, norm: Norm, bs=128, tta=False, device=None, per_view=False):
     "Bone age (months) for uint8 images `X` (N, S, S): batched, eval mode; `tta` also averages small shifts/zooms (`per_view`: keep each view, (N, V))."
     device = device or next(model.parameters()).device
-    model.eval(); out = []; cl = channels_last(model)
+    tune_cpu_malloc(); model.eval(); out = []; cl = channels_last(model)
     male = torch.as_tensor(np.asarray(male, dtype=np.float32))
     with torch.no_grad():
         for i in range(0, len(X), bs):
@@ -162,6 +162,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
     out = Path(out); (out/'checkpoints').mkdir(parents=True, exist_ok=True)
     set_seed(cfg.seed, reproducible=True)
     torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS') or 0) or os.cpu_count() or 1)   # the ensemble's parallel members set it
+    tune_cpu_malloc()
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
     begin = init_from(cfg)   # (net, norm): the model file read once
     dls = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=cfg.augment, norm=begin[1])
