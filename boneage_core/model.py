@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_model.ipynb #b7a0e047
 from __future__ import annotations
-import copy, json, math, os, time
+import copy, functools, json, math, os, time
 from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn as nn, timm
@@ -143,17 +143,13 @@ def channels_last(model) -> bool:
     return bool(getattr(model, 'channels_last', False))
 
 # %% ../nbs/05_model.ipynb #a11oc002
-_malloc = {}
+@functools.cache
 def tune_cpu_malloc(threshold: int = 1 << 30) -> bool:
     "Keep freed buffers up to `threshold` bytes in the process heap (glibc `mallopt`), instead of one fresh, page-faulting `mmap` per large tensor; once per process. False where it does not apply (not glibc, or `BONEAGE_MALLOC=default`)."
-    if 'done' in _malloc: return _malloc['done']
     import ctypes, platform
-    ok = platform.system() == 'Linux' and platform.libc_ver()[0] == 'glibc' and os.environ.get('BONEAGE_MALLOC', '') != 'default'
-    if ok:
-        libc = ctypes.CDLL('libc.so.6'); M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-        ok = bool(libc.mallopt(M_MMAP_THRESHOLD, ctypes.c_int(threshold)) and libc.mallopt(M_TRIM_THRESHOLD, ctypes.c_int(threshold)))
-    _malloc['done'] = ok
-    return ok
+    if platform.system() != 'Linux' or platform.libc_ver()[0] != 'glibc' or os.environ.get('BONEAGE_MALLOC', '') == 'default': return False
+    libc = ctypes.CDLL('libc.so.6'); M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, ctypes.c_int(threshold)) and libc.mallopt(M_TRIM_THRESHOLD, ctypes.c_int(threshold)))
 
 
 # %% ../nbs/05_model.ipynb #3c1353f8
