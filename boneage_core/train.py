@@ -91,9 +91,14 @@ class Checkpoints(Callback):
         if (self.path/self.model_dir/'best.pth').exists(): self.learn.load('best', with_opt=False)
 
 # %% ../nbs/06_train.ipynb #cb6acdd7
+def _start_norm(cfg: TrainConfig):
+    "The `Norm` a run takes from its model file (`cfg.init`, else `cfg.norm_from`; read from the header alone), or None."
+    f = cfg.init or cfg.norm_from
+    return model_meta(f)['norm'] if f else None
+
 def init_from(cfg: TrainConfig):
     "`(net, Norm)` of the model file `cfg.init` a run starts from, checked against `cfg`; without one `(None, Norm of cfg.norm_from)`, or `(None, None)`."
-    if not cfg.init: return None, (model_meta(cfg.norm_from)['norm'] if cfg.norm_from else None)
+    if not cfg.init: return None, _start_norm(cfg)
     m, meta = load_model(cfg.init)
     if isinstance(m, BoneAgeEnsemble): raise ValueError(f"{cfg.init}: an ensemble of {len(m.members)} nets; start from one member's model file")
     sex = lambda s: 'with' if s else 'without'
@@ -205,7 +210,7 @@ def export_checkpoint(df, out, cache_dir=None, progress=False) -> dict:
     cfg = TrainConfig(**json.loads((out/'config.json').read_text()))
     state = json.loads((out/'checkpoints'/'state.json').read_text())
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
-    norm = init_from(cfg)[1] or bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=False, device='cpu').norm   # as the run was normalised
+    norm = _start_norm(cfg) or bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=False, device='cpu').norm   # as the run was normalised
     model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex)
     sd = torch.load(out/'checkpoints'/'best.pth', map_location='cpu', weights_only=True)
     model.load_state_dict(sd.get('model', sd) if isinstance(sd, dict) and 'model' in sd else sd)
