@@ -253,6 +253,8 @@ def main(argv=None):
     t.add_argument('--seeds', type=int, nargs='+', metavar='S', help='several training seeds: one member each (OUT/seed-S), their average in OUT (an ensemble)')
     t.add_argument('--jobs', type=int, help='with --seeds: members trained at once, one process each (default: 4 on a GPU, 1 on a CPU)')
     t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
+    t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, help='NHWC weights and activations (default: on a GPU only; '
+                   'on a CPU it trains depthwise-conv nets such as MobileNetV2 and EfficientNet-Lite0 1.3-2x faster: benchmarks/train_speed.py)')
     from boneage_core.patient import add_predict_parser, run_predict
     from boneage_core.card import add_card_parser, run_card
     from boneage_core.external import add_evaluate_parser, run_evaluate
@@ -280,7 +282,8 @@ def main(argv=None):
             if split: use_split(split, a.out)
             df = study_dataset(a.data, out=a.out, seed=a.seed)
             cfg = TrainConfig(arch=arch, use_sex=not a.no_sex, preproc=asdict(pp), epochs=a.epochs, lr=a.lr,
-                              bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init, patience=a.patience, norm_from=a.norm_from)
+                              bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init, patience=a.patience, norm_from=a.norm_from,
+                              channels_last=a.channels_last)
             r = train_ensemble(df, cfg, a.seeds, a.out, jobs=a.jobs) if a.seeds else train(df, cfg, a.out)
             what = f"ensemble of {len(a.seeds)}; members {', '.join(f'{m:.2f}' for m in (x['valid_mae'] for x in r['members']))}; " if a.seeds and len(a.seeds) > 1 else ''
             print(f"validation MAE {r['valid_mae']:.2f} months ({what}split {df.attrs['split_csv']}); model: {Path(a.out)/'model.safetensors'}")

@@ -21,11 +21,12 @@ def test_train_then_init_at_larger_size(tmp_path, capsys):
     m_a, meta_a = load_model(a/'model.safetensors')
     # another training seed, whose own new split would differ; the run keeps the first run's split
     assert not make_split(read_kaggle(data), seed=1).equals(make_split(read_kaggle(data), seed=0))
-    assert main(['train', '--out', str(b), '--init', str(a/'model.safetensors'), '--size', '56', '--seed', '1', *common, '--lr', '3e-3']) == 0
+    assert main(['train', '--out', str(b), '--init', str(a/'model.safetensors'), '--size', '56', '--seed', '1', *common, '--lr', '3e-3', '--channels-last']) == 0
     assert f"split {b/'split.csv'}" in capsys.readouterr().out
     assert (b/'split.csv').read_bytes() == (a/'split.csv').read_bytes()   # validated on the first run's validation images
     cfg = json.loads((b/'config.json').read_text())
     assert (cfg['arch'], cfg['preproc']['size'], cfg['init']) == ('resnet10t', 56, str(a/'model.safetensors'))
+    assert cfg['channels_last'] is True and json.loads((a/'config.json').read_text())['channels_last'] is None   # NHWC asked for; a's default: on a GPU only
     assert {k: v for k, v in cfg['preproc'].items() if k != 'size'} == {k: v for k, v in meta_a['info']['config']['preproc'].items() if k != 'size'}
     m_b, meta_b = load_model(b/'model.safetensors')
     assert meta_b['norm'] == meta_a['norm']                      # the targets keep the first run's normalisation
