@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from fastai.callback.hook import hook_output
 from .model import Norm, BoneAgeEnsemble
-from .train import to_input
+from .train import to_input, predict_months
 from .preprocess import resize_square
 from .synthetic import REGIONS
 
@@ -93,21 +93,24 @@ def rank_regions(imp: pd.DataFrame, by='density') -> pd.DataFrame:
     return imp.groupby('region')[['density', 'share']].median().sort_values(by, ascending=False)
 
 # %% ../nbs/14_interpret.ipynb #c2051069
-def region_occlusion_per_image(model, X, male, norm: Norm, regions, names=None, sigma=None, bs=64) -> pd.DataFrame:
-    "One row per image and region it has: `effect` = |change of the predicted age| and `shift` = the signed change (months) when the region's pixels are replaced by a blurred copy of the image (`sigma`: default side/16); `area` in pixels."
+def region_occlusion_per_image(model, X, male, norm: Norm, regions, names=None, sigma=None, bs=64, base=None) -> pd.DataFrame:
+    "One row per image and region it has: `effect` = |change of the predicted age| and `shift` = the signed change (months) when the region's pixels are replaced by a blurred copy of the image (`sigma`: default side/16); `area` in pixels. `base`: the predictions (months) of `X` when the caller has them already."
     from scipy import ndimage
-    names = names or REGION_NAMES; model.eval(); dev = next(model.parameters()).device
-    X, regions, male = np.asarray(X), np.asarray(regions), np.asarray(male); sigma = sigma or X.shape[-1] / 16
-    def pred(imgs):
-        with torch.no_grad():
-            return np.concatenate([model(*_inputs(imgs[i:i + bs], male[i:i + bs], norm, dev)).cpu().numpy() for i in range(0, len(imgs), bs)])
-    p0, blur = pred(X), np.stack([ndimage.gaussian_filter(x.astype(np.float32), sigma) for x in X])
+    names = names or REGION_NAMES
+    X, regions, male = np.asarray(X), np.asarray(regions), np.asarray(male, dtype=np.float32); sigma = sigma or X.shape[-1] / 16
+    blur = np.stack([ndimage.gaussian_filter(x.astype(np.float32), sigma) for x in X]) if len(X) else X.astype(np.float32)
+    area = {lab: (regions == lab).reshape(len(X), -1).sum(1) for lab in names}
+    todo = [(lab, name, np.flatnonzero(area[lab])) for lab, name in names.items() if area[lab].any()]
+    views = [np.where(regions[i] == lab, blur[i], X[i]).round().clip(0, 255).astype(np.uint8) for lab, _, i in todo]
+    imgs, sex = views, [male[i] for *_, i in todo]                 # one batched pass over every blurred copy,
+    if base is None: imgs, sex = [X] + imgs, [male] + sex           # and over the images themselves unless `base` gives them
+    p = predict_months(model, np.concatenate(imgs), np.concatenate(sex), norm, bs) if imgs else np.zeros(0)
+    if base is None: p0, p = p[:len(X)], p[len(X):]
+    else: p0 = np.asarray(base, dtype=np.float64).reshape(len(X))
     rows = []
-    for lab, name in names.items():
-        sel = regions == lab; area = sel.reshape(len(X), -1).sum(1); has = area > 0
-        if not has.any(): continue
-        d = (pred(np.where(sel, blur, X).round().clip(0, 255).astype(np.uint8)) - p0) * norm.age_std
-        rows += [dict(image=int(i), region=name, effect=float(abs(d[i])), shift=float(d[i]), area=float(area[i])) for i in np.flatnonzero(has)]
+    for lab, name, idx in todo:
+        d, p = p[:len(idx)] - p0[idx], p[len(idx):]
+        rows += [dict(image=int(i), region=name, effect=float(abs(di)), shift=float(di), area=float(area[lab][i])) for i, di in zip(idx, d)]
     return pd.DataFrame(rows, columns=['image', 'region', 'effect', 'shift', 'area'])
 
 def region_occlusion(model, X, male, norm: Norm, regions, names=None, sigma=None, bs=64) -> pd.DataFrame:
@@ -223,7 +226,7 @@ def explain(image, male: bool | None = None, model=None, sigma=None) -> dict:
     x, male, _, source, flags = _checked_input(image, male, None, meta)
     z = coarse_zones(x)
     pred = float(predict_months(fast, x[None], [male], meta['norm'])[0])
-    t = region_occlusion_per_image(fast, x[None], [male], meta['norm'], z[None], ZONES, sigma).set_index('region')[['shift', 'effect', 'area']]
+    t = region_occlusion_per_image(fast, x[None], [male], meta['norm'], z[None], ZONES, sigma, base=[pred]).set_index('region')[['shift', 'effect', 'area']]
     t = t.reindex([n for n in ZONES.values() if n in t.index]); t['share'] = t.effect / max(t.effect.sum(), 1e-12)
     key = str(model or default_model_path())
     if key not in _unfused: _unfused.clear(); _unfused[key] = load_model(key)[0]   # gradients: the unfused net, kept for the next image
