@@ -221,7 +221,6 @@ def explain(image, male: bool | None = None, model=None, sigma=None) -> dict:
     from boneage_core.predict import get_model, default_model_path
     from boneage_core.patient import _checked_input
     from boneage_core.model import load_model
-    from boneage_core.train import predict_months
     fast, meta = get_model(model)
     x, male, _, source, flags = _checked_input(image, male, None, meta)
     z = coarse_zones(x)
