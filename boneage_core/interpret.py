@@ -101,8 +101,8 @@ def region_occlusion_per_image(model, X, male, norm: Norm, regions, names=None, 
     blur = np.stack([ndimage.gaussian_filter(x.astype(np.float32), sigma) for x in X]) if len(X) else X.astype(np.float32)
     area = {lab: (regions == lab).reshape(len(X), -1).sum(1) for lab in names}
     todo = [(lab, name, np.flatnonzero(area[lab])) for lab, name in names.items() if area[lab].any()]
-    views = [np.where(regions[i] == lab, blur[i], X[i]).round().clip(0, 255).astype(np.uint8) for lab, _, i in todo]
-    imgs, sex = views, [male[i] for *_, i in todo]                 # one batched pass over every blurred copy,
+    imgs = [np.where(regions[i] == lab, blur[i], X[i]).round().clip(0, 255).astype(np.uint8) for lab, _, i in todo]
+    sex = [male[i] for *_, i in todo]                               # one batched pass over every blurred copy,
     if base is None: imgs, sex = [X] + imgs, [male] + sex           # and over the images themselves unless `base` gives them
     p = predict_months(model, np.concatenate(imgs), np.concatenate(sex), norm, bs) if imgs else np.zeros(0)
     if base is None: p0, p = p[:len(X)], p[len(X):]
