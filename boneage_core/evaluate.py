@@ -10,8 +10,9 @@ from scipy import stats
 from .data import age_band
 
 # %% auto #0
-__all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'performance_record', 'fit_bias_correction',
-           'apply_bias_correction', 'paired_comparison', 'ensemble', 'evaluation_figure']
+__all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'mae_by', 'performance_record', 'fit_bias_correction',
+           'apply_bias_correction', 'paired_comparison', 'ensemble', 'evaluation_figure', 'largest_errors',
+           'plot_largest_errors']
 
 # %% ../nbs/07_evaluate.ipynb #adc692cb
 def _mae(y, p): return float(np.mean(np.abs(p - y)))
@@ -41,13 +42,21 @@ def breakdown(df, pred='pred', n_boot=500, seed=0) -> pd.DataFrame:
     parts += [('sex', s, df[df.male == m]) for s, m in (('female', False), ('male', True))]
     bands = age_band(df.boneage).astype(str).values
     parts += [('age band', b, df[bands == b]) for b in pd.unique(age_band(df.boneage).cat.categories)]
-    rows = []
-    for g, name, d in parts:
-        if not len(d): continue
-        y, p = d.boneage.values, d[pred].values
-        lo, hi = bootstrap_ci(y, p, _mae, n_boot, seed) if len(d) > 1 else (np.nan, np.nan)
-        rows.append((g, name, len(d), _mae(y, p), lo, hi, _bias(y, p)))
+    rows = [(g, name, *_mae_row(d.boneage.values, d[pred].values, n_boot, seed)) for g, name, d in parts if len(d)]
     return pd.DataFrame(rows, columns=['group', 'subset', 'n', 'MAE', 'ci_lo', 'ci_hi', 'bias'])
+
+def _mae_row(y, p, n_boot, seed):
+    "n, MAE, its bootstrap 95% CI (NaN for one image) and bias of one subset."
+    lo, hi = bootstrap_ci(y, p, _mae, n_boot, seed) if len(y) > 1 else (np.nan, np.nan)
+    return len(y), _mae(y, p), lo, hi, _bias(y, p)
+
+def mae_by(df, by, pred='pred', n_boot=500, seed=0) -> pd.DataFrame:
+    "Per value of `by` (a column of `df`, or values aligned with its rows): n, MAE (95% CI), bias, and the subset's share of the summed absolute error."
+    key = df[by] if isinstance(by, str) else pd.Series(np.asarray(by), index=df.index, name='subset')
+    rows = {v: _mae_row(d.boneage.values, d[pred].values, n_boot, seed) for v, d in df.groupby(key, sort=True)}
+    t = pd.DataFrame.from_dict(rows, orient='index', columns=['n', 'MAE', 'ci_lo', 'ci_hi', 'bias']); t.index.name = key.name
+    t['error_share'] = t.n * t.MAE / max(float(np.abs(df[pred] - df.boneage).sum()), 1e-12)
+    return t
 
 # %% ../nbs/07_evaluate.ipynb #4e572e50
 def _num(x):
@@ -109,4 +118,24 @@ def evaluation_figure(df, pred='pred', title=''):
     axs[2].axhline(0, color='grey', lw=1); axs[2].set(xlabel='true bone age (years)', ylabel='residual (months)', title='residual vs age')
     if title: fig.suptitle(title)
     fig.tight_layout()
+    return fig
+
+# %% ../nbs/07_evaluate.ipynb #05a37ce1
+def largest_errors(df, pred='pred', n=12) -> pd.DataFrame:
+    "The `n` rows of `df` with the largest absolute error, worst first, with `error` (predicted minus true, months) and `pos`, their position in `df`."
+    e = (df[pred] - df.boneage).to_numpy(float)
+    pos = np.argsort(-np.abs(e), kind='stable')[:n]
+    return df.iloc[pos].assign(pos=pos, error=e[pos])
+
+def plot_largest_errors(df, X, pred='pred', n=12, ncols=6, title='', note=None):
+    "Figure: the model input of each of the `n` largest errors (`X[i]`: the uint8 input of `df`'s i-th row), titled with its id, sex, true and predicted age; `note`: a column shown too (e.g. the hand crop's share)."
+    w = largest_errors(df, pred, n)
+    nrows = max(1, int(np.ceil(len(w) / ncols)))
+    fig, axs = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 2.8 * nrows), squeeze=False)
+    for ax in axs.flat: ax.axis('off')
+    for ax, r in zip(axs.flat, w.itertuples()):
+        ax.imshow(np.asarray(X[r.pos]), cmap='gray', vmin=0, vmax=255)
+        extra = f"\n{note.replace('_', ' ')} {getattr(r, note):.2f}" if note else ''
+        ax.set_title(f"{r.id} ({'M' if r.male else 'F'}): true {r.boneage / 12:.1f} y\npredicted {getattr(r, pred) / 12:.1f} y ({r.error:+.0f} mo){extra}", fontsize=7)
+    fig.suptitle(title or f'the {len(w)} largest errors', fontsize=9); fig.tight_layout()
     return fig

@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
+from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01, RadiographError
 from .data import IMAGE_EXTS, index_images, is_image_file, image_id, parse_sex, normalize_ids
 from .preprocess import cached_images
@@ -19,8 +20,8 @@ from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 
 # %% auto #0
 __all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'predict',
-           'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options',
-           'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
+           'crop_shares', 'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table',
+           'add_sex_options', 'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -113,6 +114,12 @@ def predict(image, male: bool | None = None, chronological_age_months: float | N
     x, male, age, source, flags = _checked_input(image, male, chronological_age_months, meta)
     views = predict_months(m, x[None], [male], meta['norm'], tta=tta, per_view=True)
     return _prediction(views[0], male, age, meta, source, flags)
+
+# %% ../nbs/13_patient.ipynb #905e17f6
+def crop_shares(images, meta, progress=False) -> np.ndarray:
+    "The share of each image (path or array) that the hand crop of a model with metadata `meta` keeps, as `predict` measures it for its small-crop flag (`crop_flags`: under `SMALL_CROP`)."
+    images = list(images)
+    return np.array([prepare(p, meta, return_crop=True)[1] for p in (progress_bar(images) if progress else images)], float)
 
 # %% ../nbs/13_patient.ipynb #21090291
 def predict_views(model_file, df, tta=True, cache_dir=None, progress=False) -> np.ndarray:

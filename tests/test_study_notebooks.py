@@ -33,6 +33,14 @@ def test_train_then_evaluate(tmp_path):
     assert x.loc['MAE', 'n'] == 40 and (xp.error.isna()).all()            # the new full-size phantoms, every one measured
     assert abs((xp.bone_age_months - xp.boneage_true).abs().mean() - x.loc['MAE', 'value']) < 0.01
     assert (tmp_path/'eval'/'external_evaluation.png').exists()
+    # where it fails: the largest validation errors, worst first, as predicted above; the error split by the crop flag adds up
+    pr = pd.read_csv(tmp_path/'eval'/'predictions.csv'); va = pr[pr.split == 'valid']
+    w = pd.read_csv(tmp_path/'eval'/'largest_errors_valid.csv')
+    assert len(w) == min(18, len(va)) and w.error.abs().is_monotonic_decreasing and (w.error - (w.pred - w.boneage)).abs().max() < 1e-4
+    assert w.error.abs().min() >= (va.pred - va.boneage).abs().nlargest(len(w)).min() - 1e-4 and w.crop_kept.between(0, 1).all()
+    cc = pd.read_csv(tmp_path/'eval'/'crop_check.csv')
+    assert cc.groupby('split').n.sum().to_dict() == pr.split.value_counts().to_dict() and (cc.groupby('split').error_share.sum() - 1).abs().max() < 1e-6
+    assert (tmp_path/'eval'/'largest_errors_valid.png').exists()
     run('24_interpret.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'interp'), n_per_band=2, **PH)
     imp = pd.read_csv(tmp_path/'interp'/'importance_per_image.csv')
     assert set(imp.method) == {'gradcam', 'occlusion'} and imp.density.notna().all() and imp.region.nunique() == 6  # phantoms: true bone maps
