@@ -16,8 +16,8 @@ from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01, to_uint8
 
 # %% auto #0
-__all__ = ['RSNA100', 'PreprocConfig', 'film_box', 'hand_bbox', 'normalize_contrast', 'resize_square', 'preprocess',
-           'default_cache_dir', 'cached_images', 'show_preprocessing']
+__all__ = ['RSNA100', 'PreprocConfig', 'film_box', 'hand_bbox', 'normalize_contrast', 'resize_square', 'preprocess', 'crop_kept',
+           'default_cache_dir', 'cached_images', 'cached_crop_kept', 'show_preprocessing']
 
 # %% ../nbs/02_preprocess.ipynb #8f279ddc
 @dataclass(frozen=True)
@@ -117,6 +117,12 @@ def preprocess(img, cfg: PreprocConfig = PreprocConfig(), return_bbox=False):
     out = to_uint8(normalize_contrast(x, cfg.contrast))
     return (out, box) if return_bbox else out
 
+def crop_kept(img, box, cfg: PreprocConfig = PreprocConfig()) -> float:
+    "The share of `img` that its hand crop `box` (`preprocess(..., return_bbox=True)`) keeps; 1 for a film on a light box (`cfg.film`: the crop is the film, not part of a hand)."
+    if cfg.crop and cfg.film and film_box(img) is not None: return 1.0
+    y0, y1, x0, x1 = box
+    return (y1 - y0) * (x1 - x0) / np.asarray(img).size
+
 # %% ../nbs/02_preprocess.ipynb #6ef8e3ae
 def default_cache_dir() -> Path:
     "`$BONEAGE_CACHE`, else `~/.cache/boneage`."
@@ -125,20 +131,25 @@ def default_cache_dir() -> Path:
 def _ids_hash(df):
     return hashlib.sha1('\n'.join(df['id'].astype(str) + '|' + df['path'].astype(str)).encode()).hexdigest()[:10]
 
+def _cache_folder(df, cfg, cache_dir=None) -> Path:
+    return Path(cache_dir or default_cache_dir())/f"{cfg.key}-{_ids_hash(df)}"
+
 def _prep_one(args):
     path, cfg = args
-    return preprocess(path, cfg)
+    img = to_float01(read_radiograph(path)[0])
+    x, box = preprocess(img, cfg, return_bbox=True)
+    return x, crop_kept(img, box, cfg)
 
 def cached_images(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), cache_dir=None, n_workers=None, progress=True):
     "All images of `df` preprocessed with `cfg`, as a read-only `uint8` memmap `(len(df), size, size)`, built once."
-    d = Path(cache_dir or default_cache_dir())/f"{cfg.key}-{_ids_hash(df)}"
+    d = _cache_folder(df, cfg, cache_dir)
     f, done = d/'images.u8', d/'complete.json'
     shape = (len(df), cfg.size, cfg.size)
-    if done.exists(): return np.memmap(f, np.uint8, 'r', shape=shape)
+    if done.exists() and (d/'crop_kept.npy').exists(): return np.memmap(f, np.uint8, 'r', shape=shape)
     d.mkdir(parents=True, exist_ok=True)
     (d/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
     df[['id', 'path']].to_csv(d/'ids.csv', index=False)
-    mm = np.memmap(f, np.uint8, 'w+', shape=shape)
+    mm, kept = np.memmap(f, np.uint8, 'w+', shape=shape), np.zeros(len(df), np.float32)
     n_workers = min(os.cpu_count() or 1, 8) if n_workers is None else n_workers
     jobs = [(p, cfg) for p in df['path']]
     t0 = time.time()
@@ -146,12 +157,18 @@ def cached_images(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), cache_
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(n_workers) as ex:
             it = ex.map(_prep_one, jobs, chunksize=64)
-            for i, a in enumerate(progress_bar(it, total=len(jobs)) if progress else it): mm[i] = a
+            for i, (a, k) in enumerate(progress_bar(it, total=len(jobs)) if progress else it): mm[i], kept[i] = a, k
     else:
-        for i, j in enumerate(progress_bar(jobs) if progress else jobs): mm[i] = _prep_one(j)
+        for i, j in enumerate(progress_bar(jobs) if progress else jobs): mm[i], kept[i] = _prep_one(j)
     mm.flush(); del mm
+    np.save(d/'crop_kept.npy', kept)
     done.write_text(json.dumps({'n': len(df), 'seconds': round(time.time() - t0, 2)}))
     return np.memmap(f, np.uint8, 'r', shape=shape)
+
+def cached_crop_kept(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), cache_dir=None, n_workers=None, progress=True) -> np.ndarray:
+    "The share of each image of `df` that its hand crop kept (`crop_kept`), as `cached_images` stored it (building the cache if needed)."
+    cached_images(df, cfg, cache_dir, n_workers, progress)
+    return np.load(_cache_folder(df, cfg, cache_dir)/'crop_kept.npy').astype(float)
 
 # %% ../nbs/02_preprocess.ipynb #1c7e4f32
 def show_preprocessing(paths, cfg: PreprocConfig = PreprocConfig(), titles=None, ncols=5):
