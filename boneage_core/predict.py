@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 from .io import read_radiograph, to_float01
-from .preprocess import preprocess, resize_square, crop_kept
+from .preprocess import preprocess, resize_square
 from .model import load_model, ModelFileError, for_inference
 from .train import predict_months
 
@@ -40,9 +40,7 @@ def to_training_frame(img, meta) -> np.ndarray:
 def prepare(path_or_img, meta, return_crop=False):
     "One radiograph as the model's uint8 input square; `return_crop`: also the share of the image its hand crop kept (1 for a film on a light box: the crop is the film, not part of a hand)."
     img = read_radiograph(path_or_img)[0] if isinstance(path_or_img, (str, Path)) else path_or_img
-    frame, pp = to_training_frame(img, meta), meta['preproc']
-    x, box = preprocess(frame, pp, return_bbox=True)
-    return (x, crop_kept(frame, box, pp)) if return_crop else x
+    return preprocess(to_training_frame(img, meta), meta['preproc'], return_kept=return_crop)
 
 def predict_files(paths, male, model=None, tta=False) -> np.ndarray:
     "Bone age (months) of each radiograph in `paths`, given each patient's sex (`male`: bool or list of bools)."

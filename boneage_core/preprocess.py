@@ -16,7 +16,7 @@ from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01, to_uint8
 
 # %% auto #0
-__all__ = ['RSNA100', 'PreprocConfig', 'film_box', 'hand_bbox', 'normalize_contrast', 'resize_square', 'preprocess', 'crop_kept',
+__all__ = ['RSNA100', 'PreprocConfig', 'film_box', 'hand_bbox', 'normalize_contrast', 'resize_square', 'preprocess',
            'default_cache_dir', 'cached_images', 'cached_crop_kept', 'show_preprocessing']
 
 # %% ../nbs/02_preprocess.ipynb #8f279ddc
@@ -108,20 +108,22 @@ def resize_square(img, size, mode='pad', nearest=False):
     return out
 
 # %% ../nbs/02_preprocess.ipynb #14ccc272
-def preprocess(img, cfg: PreprocConfig = PreprocConfig(), return_bbox=False):
-    "A radiograph (array or path) through crop, resize and contrast to a `uint8` `cfg.size` square."
+def _crop_box(x, cfg):
+    "`(box (y0, y1, x0, x1), share of x it keeps)` of `cfg`'s crop: the film on a light box (kept 1: the crop is the film, not part of a hand), else the hand box (`hand_bbox`), else the whole frame."
+    if not cfg.crop: return (0, x.shape[0], 0, x.shape[1]), 1.0
+    if cfg.film and (b := film_box(x)) is not None: return b, 1.0
+    y0, y1, x0, x1 = box = hand_bbox(x, cfg.margin, film=False)
+    return box, (y1 - y0) * (x1 - x0) / x.size
+
+def preprocess(img, cfg: PreprocConfig = PreprocConfig(), return_bbox=False, return_kept=False):
+    "A radiograph (array or path) through crop, resize and contrast to a `uint8` `cfg.size` square; `return_bbox`: also the crop box, `return_kept`: also the share of the image it kept (1 for a film on a light box)."
     if isinstance(img, (str, Path)): img = read_radiograph(img)[0]
     x = to_float01(img)
-    box = hand_bbox(x, cfg.margin, film=cfg.film) if cfg.crop else (0, x.shape[0], 0, x.shape[1])
+    box, kept = _crop_box(x, cfg)
     x = resize_square(x[box[0]:box[1], box[2]:box[3]], cfg.size, cfg.resize)
     out = to_uint8(normalize_contrast(x, cfg.contrast))
-    return (out, box) if return_bbox else out
-
-def crop_kept(img, box, cfg: PreprocConfig = PreprocConfig()) -> float:
-    "The share of `img` that its hand crop `box` (`preprocess(..., return_bbox=True)`) keeps; 1 for a film on a light box (`cfg.film`: the crop is the film, not part of a hand)."
-    if cfg.crop and cfg.film and film_box(img) is not None: return 1.0
-    y0, y1, x0, x1 = box
-    return (y1 - y0) * (x1 - x0) / np.asarray(img).size
+    extra = [v for v, want in ((box, return_bbox), (kept, return_kept)) if want]
+    return (out, *extra) if extra else out
 
 # %% ../nbs/02_preprocess.ipynb #6ef8e3ae
 def default_cache_dir() -> Path:
@@ -136,9 +138,7 @@ def _cache_folder(df, cfg, cache_dir=None) -> Path:
 
 def _prep_one(args):
     path, cfg = args
-    img = to_float01(read_radiograph(path)[0])
-    x, box = preprocess(img, cfg, return_bbox=True)
-    return x, crop_kept(img, box, cfg)
+    return preprocess(path, cfg, return_kept=True)
 
 def cached_images(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), cache_dir=None, n_workers=None, progress=True):
     "All images of `df` preprocessed with `cfg`, as a read-only `uint8` memmap `(len(df), size, size)`, built once."
@@ -166,7 +166,7 @@ def cached_images(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), cache_
     return np.memmap(f, np.uint8, 'r', shape=shape)
 
 def cached_crop_kept(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), cache_dir=None, n_workers=None, progress=True) -> np.ndarray:
-    "The share of each image of `df` that its hand crop kept (`crop_kept`), as `cached_images` stored it (building the cache if needed)."
+    "The share of each image of `df` that its hand crop kept (`preprocess(..., return_kept=True)`), as `cached_images` stored it (building the cache if needed)."
     cached_images(df, cfg, cache_dir, n_workers, progress)
     return np.load(_cache_folder(df, cfg, cache_dir)/'crop_kept.npy').astype(float)
 
