@@ -4,13 +4,14 @@
 
 # %% ../nbs/00_io.ipynb #730c7fd1
 from __future__ import annotations
-import io, os, warnings
+import datetime, io, os, warnings
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['DICOM_EXTS', 'RadiographError', 'is_dicom', 'to_float01', 'to_uint8', 'read_radiograph', 'write_test_dicom']
+__all__ = ['DICOM_EXTS', 'DAYS_PER_MONTH', 'EXAM_DATE_TAGS', 'RadiographError', 'is_dicom', 'to_float01', 'to_uint8',
+           'read_radiograph', 'write_test_dicom']
 
 # %% ../nbs/00_io.ipynb #7fa1de62
 class RadiographError(ValueError):
@@ -77,12 +78,43 @@ def _read_pil(path: Path):
         raise RadiographError(path, f"corrupt or truncated image ({msg})") from None
 
 # %% ../nbs/00_io.ipynb #fcbe4d33
+DAYS_PER_MONTH = 30.4375   # 365.25 / 12
+_AGE_UNITS = {'Y': 12.0, 'M': 1.0, 'W': 7 / DAYS_PER_MONTH, 'D': 1 / DAYS_PER_MONTH}   # months per PatientAge unit
+
+def _dicom_age_parts(s):
+    "DICOM `PatientAge` ('010Y', '006M', '020W', '100D') as (months, months per unit), or None."
+    s = str(s or '').strip().upper()
+    if len(s) < 2 or not s[:-1].isdigit() or s[-1] not in _AGE_UNITS: return None
+    return int(s[:-1]) * _AGE_UNITS[s[-1]], _AGE_UNITS[s[-1]]
+
 def _dicom_age_months(s):
     "DICOM `PatientAge` ('010Y', '006M', '020W', '100D') in months, or None."
-    s = str(s or '').strip().upper()
-    if len(s) < 2 or not s[:-1].isdigit(): return None
-    n, unit = int(s[:-1]), s[-1]
-    return {'Y': n * 12.0, 'M': float(n), 'W': n * 7 / 30.4375, 'D': n / 30.4375}.get(unit)
+    p = _dicom_age_parts(s)
+    return None if p is None else p[0]
+
+def _dicom_date(v):
+    "A DICOM date (DA 'YYYYMMDD', or the first 8 digits of a DT) as a `datetime.date`, or None."
+    if isinstance(v, datetime.date): return datetime.date(v.year, v.month, v.day)
+    s = str(v or '').strip()[:8]
+    if len(s) != 8 or not s.isdigit(): return None
+    try: return datetime.date(int(s[:4]), int(s[4:6]), int(s[6:8]))
+    except ValueError: return None
+
+EXAM_DATE_TAGS = ('StudyDate', 'AcquisitionDate', 'SeriesDate', 'ContentDate')
+
+def _dicom_age(ds) -> dict:
+    "Chronological age at the exam from a DICOM header: `age_months`, `age_source`, `age_step_months` (how fine) and `age_note`."
+    birth, stated = _dicom_date(ds.get('PatientBirthDate')), _dicom_age_parts(ds.get('PatientAge'))
+    exam = next((d for d in (_dicom_date(ds.get(t)) for t in EXAM_DATE_TAGS) if d), None)
+    note = ''
+    if birth and exam and exam < birth: note, birth = f"exam date {exam} before birth date {birth}: dates ignored", None
+    if birth and exam:
+        m = (exam - birth).days / DAYS_PER_MONTH
+        if stated and not stated[0] - 1 <= m < stated[0] + stated[1] + 1:   # PatientAge counts completed units
+            note = f"PatientAge {str(ds.get('PatientAge')).strip()} disagrees with the birth and exam dates ({m:.1f} months, used)"
+        return dict(age_months=m, age_source='birth and exam dates', age_step_months=1 / DAYS_PER_MONTH, age_note=note)
+    if stated: return dict(age_months=stated[0], age_source='PatientAge', age_step_months=stated[1], age_note=note)
+    return dict(age_months=None, age_source=None, age_step_months=None, age_note=note)
 
 def _dicom_sex(s):
     s = str(s or '').strip().upper()
@@ -127,7 +159,7 @@ def _read_dicom(path: Path):
     if photometric == 'MONOCHROME1': arr = 1 - arr
     spacing = ds.get('PixelSpacing') or ds.get('ImagerPixelSpacing')
     meta = dict(format='DICOM', bit_depth=bits, photometric=photometric, intensity_window=how,
-                sex_male=_dicom_sex(ds.get('PatientSex')), age_months=_dicom_age_months(ds.get('PatientAge')),
+                sex_male=_dicom_sex(ds.get('PatientSex')), **_dicom_age(ds),
                 modality=str(ds.get('Modality', '')), body_part=str(ds.get('BodyPartExamined', '')),
                 pixel_spacing_mm=[float(s) for s in spacing] if spacing else None)
     return arr, meta
@@ -147,8 +179,8 @@ def read_radiograph(path):
 
 # %% ../nbs/00_io.ipynb #d6d13447
 def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, window=None, rescale=(1.0, 0.0),
-                     sex='M', age='010Y', pixel_data=True):
-    "Write a small uncompressed DICOM (for tests and examples); `pixels` is a uint16 2-D array."
+                     sex='M', age='010Y', pixel_data=True, birth_date=None, study_date=None):
+    "Write a small uncompressed DICOM (for tests and examples); `pixels` is a uint16 2-D array, dates 'YYYYMMDD'."
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid, SecondaryCaptureImageStorage
     meta = FileMetaDataset()
@@ -157,6 +189,8 @@ def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, wi
     ds = Dataset(); ds.file_meta = meta
     ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
     ds.Modality, ds.BodyPartExamined, ds.PatientSex, ds.PatientAge = 'CR', 'HAND', sex, age
+    if birth_date: ds.PatientBirthDate = birth_date
+    if study_date: ds.StudyDate = study_date
     pixels = np.asarray(pixels, dtype=np.uint16)
     ds.Rows, ds.Columns = pixels.shape
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric

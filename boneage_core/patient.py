@@ -19,9 +19,9 @@ from .clinical import compare_to_age
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 
 # %% auto #0
-__all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'predict',
-           'crop_shares', 'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table',
-           'add_sex_options', 'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
+__all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags',
+           'predict', 'crop_shares', 'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from',
+           'predict_table', 'add_sex_options', 'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -99,14 +99,23 @@ def crop_flags(kept: float) -> list[str]:
     "A warning when the hand crop kept under `SMALL_CROP` of the image (the crop may have missed part of the hand)."
     return [f"hand crop kept only {kept:.0%} of the image: check that it holds the whole hand (show_preprocessing)"] if kept < SMALL_CROP else []
 
+def age_flags(meta_img: dict) -> list[str]:
+    "Warnings on a chronological age read from a DICOM header: one only in whole years (`PatientAge` '010Y'), or one whose tags disagree."
+    flags = [meta_img['age_note']] if meta_img.get('age_note') else []
+    if meta_img.get('age_months') is not None and (meta_img.get('age_step_months') or 0) >= 12:
+        flags.append(f"chronological age from the DICOM PatientAge in whole years ({meta_img['age_months']:.0f} months): "
+                     "BA-CA and the Z-score may be up to 12 months off; give the age in months (--age)")
+    return flags
+
 def _checked_input(image, male, age, meta):
     "(model input, male, age, source, flags) of one image (path or array) that passes the quality gate; else a one-line error naming it."
     img, meta_img, source = _load(image)
+    flags = age_flags(meta_img) if age is None else []   # an age given by the user is theirs to vouch for
     male, age = _sex_age(male, age, meta_img, source)
     problems = quality_problems(img, meta_img)
     if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
     x, kept = prepare(img, meta, return_crop=True)
-    return x, male, age, source, crop_flags(kept)   # no crop: the box is the whole frame, kept 1.0
+    return x, male, age, source, flags + crop_flags(kept)   # no crop: the box is the whole frame, kept 1.0
 
 def predict(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True) -> Prediction:
     "Bone age of one radiograph (path or array); sex and age default to the DICOM tags when present."
