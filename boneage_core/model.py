@@ -233,8 +233,8 @@ def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig
     save_file(sd, str(path), metadata={'boneage': json.dumps(meta)})
     return path
 
-def _raw_meta(path) -> dict:
-    "The JSON record in a model file's header, checked (a clear `ModelFileError` otherwise)."
+def _raw_meta(path, fmt=MODEL_FORMAT) -> dict:
+    "The JSON record in a boneage file's header (a model file: `fmt` `MODEL_FORMAT`), checked (a clear `ModelFileError` otherwise)."
     from safetensors import safe_open
     path = Path(path)
     if not path.exists(): raise ModelFileError(path, "model file not found")
@@ -243,7 +243,7 @@ def _raw_meta(path) -> dict:
     except Exception as e: raise ModelFileError(path, f"not a safetensors model file ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
     if raw is None: raise ModelFileError(path, "safetensors file without boneage metadata (not written by save_model)")
     meta = json.loads(raw)
-    if meta.get('format') != MODEL_FORMAT: raise ModelFileError(path, f"unsupported model format {meta.get('format')!r} (expected {MODEL_FORMAT})")
+    if meta.get('format') != fmt: raise ModelFileError(path, f"unsupported model format {meta.get('format')!r} (expected {fmt})")
     return meta
 
 def _typed(meta) -> dict:
