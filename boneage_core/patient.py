@@ -14,9 +14,10 @@ from .data import IMAGE_EXTS, index_images, is_image_file, image_id, parse_sex, 
 from .preprocess import cached_images
 from .model import ModelFileError
 from .train import predict_months
-from .predict import get_model, prepare
+from .predict import get_model, prepare, to_training_frame
 from .clinical import compare_to_age
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
+from .laterality import mirror_flags
 
 # %% auto #0
 __all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags',
@@ -114,8 +115,9 @@ def _checked_input(image, male, age, meta):
     male, age = _sex_age(male, age, meta_img, source)
     problems = quality_problems(img, meta_img)
     if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
-    x, kept = prepare(img, meta, return_crop=True)
-    return x, male, age, source, flags + crop_flags(kept)   # no crop: the box is the whole frame, kept 1.0
+    frame = to_training_frame(img, meta)   # made once: prepare leaves a frame as it is, and the laterality check reads it too
+    x, kept = prepare(frame, meta, return_crop=True)
+    return x, male, age, source, flags + crop_flags(kept) + mirror_flags(frame)   # no crop: the box is the whole frame, kept 1.0
 
 def predict(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True) -> Prediction:
     "Bone age of one radiograph (path or array); sex and age default to the DICOM tags when present."

@@ -41,6 +41,10 @@ def test_train_then_evaluate(tmp_path):
     cc = pd.read_csv(tmp_path/'eval'/'crop_check.csv')
     assert cc.groupby('split').n.sum().to_dict() == pr.split.value_counts().to_dict() and (cc.groupby('split').error_share.sum() - 1).abs().max() < 1e-6
     assert (tmp_path/'eval'/'largest_errors_valid.png').exists()
+    # the error split by the laterality flag adds up too, and the phantoms (left hands) mostly read as they are
+    mc = pd.read_csv(tmp_path/'eval'/'mirror_check.csv')
+    assert mc.groupby('split').n.sum().to_dict() == pr.split.value_counts().to_dict() and (mc.groupby('split').error_share.sum() - 1).abs().max() < 1e-6
+    assert mc[mc.subset == 'rest'].n.sum() > 0.8 * len(pr)
     run('24_interpret.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'interp'), n_per_band=2, **PH)
     imp = pd.read_csv(tmp_path/'interp'/'importance_per_image.csv')
     assert set(imp.method) == {'gradcam', 'occlusion'} and imp.density.notna().all() and imp.region.nunique() == 6  # phantoms: true bone maps
