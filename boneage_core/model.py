@@ -241,7 +241,7 @@ def _raw_meta(path, fmt=MODEL_FORMAT) -> dict:
     try:
         with safe_open(str(path), 'pt') as f: raw = (f.metadata() or {}).get('boneage')
     except Exception as e: raise ModelFileError(path, f"not a safetensors model file ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
-    if raw is None: raise ModelFileError(path, "safetensors file without boneage metadata (not written by save_model)")
+    if raw is None: raise ModelFileError(path, "safetensors file without boneage metadata (not written by save_model or save_laterality)")
     meta = json.loads(raw)
     if meta.get('format') != fmt: raise ModelFileError(path, f"unsupported model format {meta.get('format')!r} (expected {fmt})")
     return meta

@@ -35,7 +35,7 @@ X = np.asarray(cached_images(df, pp))
 t0 = time.time(); net = train_laterality(X[(df.split == 'train').values], epochs=a.epochs, seed=a.seed)
 minutes = (time.time() - t0) / 60
 df['p_mirror'] = mirror_probability(net, X)
-splits, flagged = {}, []
+splits = {}
 for s in ['train', 'valid', 'test']:
     k = (df.split == s).values
     splits[s] = dict(n=int(k.sum()), pair_accuracy=round(pair_accuracy(net, X[k]), 4), flagged=int((df.p_mirror[k] > MIRRORED).sum()))
@@ -51,7 +51,7 @@ for s, d in ev.groupby('split'):
     splits[s].update(mae_flagged=round(err(d[m]), 2), mae_flagged_flipped_back=round(err(d[m], 'pred_flipped_back'), 2), mae_rest=round(err(d[~m]), 2),
                      mae_all=round(err(d), 3), mae_all_mirrored=round(err(d, 'pred_mirrored'), 2))
 info = dict(data=Path(data).name, n_train=splits["train"]["n"], size=a.size, epochs=a.epochs, seed=a.seed, train_minutes=round(minutes, 1),
-            training_frame_side=100, splits=splits)
+            training_frame_side=meta['info'].get('training_frame_side'), splits=splits)   # the data's frames, as the shipped model's record says
 save_laterality(net, a.dst, pp, info)
 Path(a.out).mkdir(parents=True, exist_ok=True)
 df[['id', 'split', 'boneage', 'male', 'p_mirror']].merge(ev[['id', 'pred', 'pred_mirrored']], on='id', how='left').to_csv(Path(a.out)/'laterality.csv', index=False)
