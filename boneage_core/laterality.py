@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from .preprocess import PreprocConfig
 from .model import ModelFileError, _raw_meta
+from .predict import prepare
 import boneage_core
 
 # %% auto #0
@@ -106,7 +107,6 @@ MIRRORED = 0.5   # mirror probability above which `predict` flags an image
 
 def mirror_check(img, path=None) -> float:
     "Probability that the radiograph `img` (an array, any size) is mirrored, by the laterality model at `path` (default: the shipped one) through its own preprocessing."
-    from boneage_core.predict import prepare
     net, meta = get_laterality(path)
     return float(mirror_probability(net, prepare(img, meta)[None])[0])
 
