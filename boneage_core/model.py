@@ -174,6 +174,10 @@ class Norm:
     pix_std: float = 0.25
     age_mean: float = 127.0
     age_std: float = 41.0
+    def fits(self, ages) -> bool:
+        "Whether the bone ages `ages` (a training split's) have this target mean and SD to 1e-6 months: the split this normalisation was taken from."
+        a = np.asarray(ages, float)
+        return bool(np.isclose(a.mean(), self.age_mean, rtol=0, atol=1e-6) and np.isclose(a.std(ddof=1), self.age_std, rtol=0, atol=1e-6))
 
 # %% ../nbs/05_model.ipynb #64a3eb0a
 from fasttransform import Transform, Pipeline

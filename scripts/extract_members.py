@@ -8,7 +8,6 @@ The split is made the study's seeded way (`--seed`, the study's default 42) and 
 normalisation (the training split's mean and SD of bone age): a different split is refused, not used."""
 import argparse, sys
 from pathlib import Path
-import numpy as np
 from boneage_core.data import shared_data
 from boneage_core.explore import study_dataset
 from boneage_core.model import extract_members, model_meta
@@ -25,7 +24,7 @@ if data is None: sys.exit('no data: give --data (the Kaggle-layout folder the mo
 made = not (out/'split.csv').exists()
 df = study_dataset(data, out=out, seed=a.seed)
 tr = df[df.split == 'train'].boneage
-if not (np.isclose(tr.mean(), norm.age_mean, rtol=0, atol=1e-6) and np.isclose(tr.std(), norm.age_std, rtol=0, atol=1e-6)):
+if not norm.fits(tr):
     if made: (out/'split.csv').unlink()
     sys.exit(f"{df.attrs['split_csv']}: its training split (bone age mean {tr.mean():.4f}, sd {tr.std():.4f}) is not the one {model} "
              f"was trained on (mean {norm.age_mean:.4f}, sd {norm.age_std:.4f}); try another --seed or --data, or remove that split.csv" if not made else

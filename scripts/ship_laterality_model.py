@@ -28,7 +28,7 @@ if data is None: sys.exit('no data: give --data (the Kaggle-layout folder of the
 model, meta = get_model()
 df = study_dataset(data, out=a.out, seed=42)
 tr = df[df.split == 'train'].boneage
-if not (np.isclose(tr.mean(), meta['norm'].age_mean, atol=1e-6) and np.isclose(tr.std(), meta['norm'].age_std, atol=1e-6)):
+if not meta['norm'].fits(tr):
     sys.exit(f"{df.attrs['split_csv']}: not the split the shipped bone-age model was trained on")
 pp = replace(meta['preproc'], size=a.size)   # the bone-age model's crop and contrast, smaller
 X = np.asarray(cached_images(df, pp))
