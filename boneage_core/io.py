@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['DICOM_EXTS', 'DAYS_PER_MONTH', 'EXAM_DATE_TAGS', 'RadiographError', 'is_dicom', 'to_float01', 'to_uint8',
-           'read_radiograph', 'write_test_dicom']
+__all__ = ['DICOM_EXTS', 'DAYS_PER_MONTH', 'EXAM_DATE_TAGS', 'LATERALITY_TAGS', 'RadiographError', 'is_dicom', 'to_float01',
+           'to_uint8', 'read_radiograph', 'write_test_dicom']
 
 # %% ../nbs/00_io.ipynb #7fa1de62
 class RadiographError(ValueError):
@@ -120,6 +120,15 @@ def _dicom_sex(s):
     s = str(s or '').strip().upper()
     return {'M': True, 'F': False}.get(s)
 
+LATERALITY_TAGS = ('ImageLaterality', 'Laterality')   # the image's (0020,0062), then its series' (0020,0060)
+
+def _dicom_laterality(ds) -> dict:
+    "The side a DICOM header names: `laterality` ('L', 'R', 'B' both, 'U' unpaired; None when no tag has a valid value) and `laterality_source`, the tag it came from."
+    for t in LATERALITY_TAGS:
+        v = str(ds.get(t, '') or '').strip().upper()
+        if v in ('L', 'R', 'B', 'U'): return dict(laterality=v, laterality_source=t)
+    return dict(laterality=None, laterality_source=None)
+
 # %% ../nbs/00_io.ipynb #1e23e0ef
 def _first(v):
     "First value of a possibly multi-valued DICOM element, as float."
@@ -159,7 +168,7 @@ def _read_dicom(path: Path):
     if photometric == 'MONOCHROME1': arr = 1 - arr
     spacing = ds.get('PixelSpacing') or ds.get('ImagerPixelSpacing')
     meta = dict(format='DICOM', bit_depth=bits, photometric=photometric, intensity_window=how,
-                sex_male=_dicom_sex(ds.get('PatientSex')), **_dicom_age(ds),
+                sex_male=_dicom_sex(ds.get('PatientSex')), **_dicom_age(ds), **_dicom_laterality(ds),
                 modality=str(ds.get('Modality', '')), body_part=str(ds.get('BodyPartExamined', '')),
                 pixel_spacing_mm=[float(s) for s in spacing] if spacing else None)
     return arr, meta
@@ -179,8 +188,8 @@ def read_radiograph(path):
 
 # %% ../nbs/00_io.ipynb #d6d13447
 def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, window=None, rescale=(1.0, 0.0),
-                     sex='M', age='010Y', pixel_data=True, birth_date=None, study_date=None):
-    "Write a small uncompressed DICOM (for tests and examples); `pixels` is a uint16 2-D array, dates 'YYYYMMDD'."
+                     sex='M', age='010Y', pixel_data=True, birth_date=None, study_date=None, laterality=None, series_laterality=None):
+    "Write a small uncompressed DICOM (for tests and examples); `pixels` is a uint16 2-D array, dates 'YYYYMMDD', `laterality` the `ImageLaterality` tag and `series_laterality` the `Laterality` tag."
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid, SecondaryCaptureImageStorage
     meta = FileMetaDataset()
@@ -191,6 +200,8 @@ def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, wi
     ds.Modality, ds.BodyPartExamined, ds.PatientSex, ds.PatientAge = 'CR', 'HAND', sex, age
     if birth_date: ds.PatientBirthDate = birth_date
     if study_date: ds.StudyDate = study_date
+    if laterality is not None: ds.ImageLaterality = laterality
+    if series_laterality is not None: ds.Laterality = series_laterality
     pixels = np.asarray(pixels, dtype=np.uint16)
     ds.Rows, ds.Columns = pixels.shape
     ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, photometric

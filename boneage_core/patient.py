@@ -21,7 +21,7 @@ from .laterality import mirror_flags
 
 # %% auto #0
 __all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags',
-           'predict', 'crop_shares', 'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from',
+           'side_flags', 'predict', 'crop_shares', 'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from',
            'predict_table', 'add_sex_options', 'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
@@ -108,10 +108,17 @@ def age_flags(meta_img: dict) -> list[str]:
                      "BA-CA and the Z-score may be up to 12 months off; give the age in months (--age)")
     return flags
 
+def side_flags(meta_img: dict) -> list[str]:
+    "A warning when a DICOM header names the right hand, or both hands (`read_radiograph`'s `laterality`): the Greulich-Pyle standard, and the model, read one left hand."
+    side, tag = meta_img.get('laterality'), meta_img.get('laterality_source')
+    if side == 'R': return [f"the DICOM header says the right hand ({tag} R): the Greulich-Pyle standard reads the left hand; predicted as it is"]
+    if side == 'B': return [f"the DICOM header says both hands ({tag} B): the model reads one left hand; crop the left hand and predict that"]
+    return []
+
 def _checked_input(image, male, age, meta):
     "(model input, male, age, source, flags) of one image (path or array) that passes the quality gate; else a one-line error naming it."
     img, meta_img, source = _load(image)
-    flags = age_flags(meta_img) if age is None else []   # an age given by the user is theirs to vouch for
+    flags = (age_flags(meta_img) if age is None else []) + side_flags(meta_img)   # an age given by the user is theirs to vouch for
     male, age = _sex_age(male, age, meta_img, source)
     problems = quality_problems(img, meta_img)
     if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
