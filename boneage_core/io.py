@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['DICOM_EXTS', 'DAYS_PER_MONTH', 'EXAM_DATE_TAGS', 'LATERALITY_TAGS', 'RadiographError', 'is_dicom', 'to_float01',
-           'to_uint8', 'read_radiograph', 'write_test_dicom']
+__all__ = ['DICOM_EXTS', 'DAYS_PER_MONTH', 'EXAM_DATE_TAGS', 'LATERALITY_TAGS', 'COMPRESSIONS', 'RadiographError', 'is_dicom',
+           'to_float01', 'to_uint8', 'read_radiograph', 'write_test_dicom', 'compress_dicom']
 
 # %% ../nbs/00_io.ipynb #7fa1de62
 class RadiographError(ValueError):
@@ -135,6 +135,22 @@ def _first(v):
     try: return float(v[0])
     except TypeError: return float(v)
 
+# decoders pydicom can use beyond the ones installed with boneage (python-gdcm, Pillow), by transfer syntax
+_DECODER_HINTS = {'1.2.840.10008.1.2.4.51': "12-bit JPEG Extended needs pylibjpeg-libjpeg (GPL-3.0): pip install pylibjpeg pylibjpeg-libjpeg"}
+
+def _syntax_name(ds):
+    ts = getattr(ds, 'file_meta', {}).get('TransferSyntaxUID')
+    return None if ts is None else ts.name
+
+def _decode_failure(ds, e) -> str:
+    "One line on why a DICOM's pixel data cannot be decoded: its transfer syntax, each decoder's reason, and what would decode it."
+    lines = [l.strip() for l in str(e).splitlines() if l.strip()]
+    why = '; '.join(lines[1:]) if len(lines) > 1 and lines[0].endswith(':') else (lines[0] if lines else '')   # pydicom lists each plugin's reason below a heading
+    ts = getattr(ds, 'file_meta', {}).get('TransferSyntaxUID')
+    syntax = f" ({ts.name})" if ts is not None and ts.is_compressed else ''
+    hint = f"; {_DECODER_HINTS[ts]}" if ts in _DECODER_HINTS else ''
+    return f"DICOM pixel data{syntax} cannot be decoded ({type(e).__name__}: {why}){hint}"
+
 def _read_dicom(path: Path):
     import pydicom
     from pydicom.errors import InvalidDicomError
@@ -144,8 +160,7 @@ def _read_dicom(path: Path):
     except Exception as e: raise RadiographError(path, f"corrupt or truncated DICOM ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
     if 'PixelData' not in ds: raise RadiographError(path, "DICOM file has no pixel data")
     try: raw = ds.pixel_array
-    except Exception as e:
-        raise RadiographError(path, f"DICOM pixel data cannot be decoded ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+    except Exception as e: raise RadiographError(path, _decode_failure(ds, e)) from None
     photometric = str(ds.get('PhotometricInterpretation', 'MONOCHROME2')).upper()
     if raw.ndim == 3 and int(ds.get('NumberOfFrames', 1) or 1) > 1: raw = raw[0]
     if raw.ndim == 3:  # colour DICOM: take luminance
@@ -169,7 +184,7 @@ def _read_dicom(path: Path):
     spacing = ds.get('PixelSpacing') or ds.get('ImagerPixelSpacing')
     meta = dict(format='DICOM', bit_depth=bits, photometric=photometric, intensity_window=how,
                 sex_male=_dicom_sex(ds.get('PatientSex')), **_dicom_age(ds), **_dicom_laterality(ds),
-                modality=str(ds.get('Modality', '')), body_part=str(ds.get('BodyPartExamined', '')),
+                modality=str(ds.get('Modality', '')), transfer_syntax=_syntax_name(ds), body_part=str(ds.get('BodyPartExamined', '')),
                 pixel_spacing_mm=[float(s) for s in spacing] if spacing else None)
     return arr, meta
 
@@ -211,3 +226,20 @@ def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, wi
     if pixel_data: ds.PixelData = pixels.tobytes()
     ds.save_as(path, enforce_file_format=True)
     return Path(path)
+
+# %% ../nbs/00_io.ipynb #c0d1a2b3
+COMPRESSIONS = {'jpeg-lossless': 'JPEGLosslessProcess14_1', 'jpeg-ls': 'JPEGLSLossless', 'jpeg2000': 'JPEG2000Lossless',
+                'rle': 'RLELossless', 'jpeg-extended': 'JPEGExtendedProcess2_4'}
+
+def compress_dicom(src, dst, compression='jpeg-lossless'):
+    "Write the DICOM `src` to `dst` with its pixel data compressed (a name of `COMPRESSIONS`; all lossless but 'jpeg-extended'), by GDCM: for tests of files as PACS export them."
+    import gdcm
+    if compression not in COMPRESSIONS: raise ValueError(f"compression {compression!r}: one of {', '.join(COMPRESSIONS)}")
+    r = gdcm.ImageReader(); r.SetFileName(str(src))
+    if not r.Read(): raise RadiographError(src, "GDCM cannot read this DICOM")
+    ch = gdcm.ImageChangeTransferSyntax(); ch.SetInput(r.GetImage())
+    ch.SetTransferSyntax(gdcm.TransferSyntax(getattr(gdcm.TransferSyntax, COMPRESSIONS[compression])))
+    if not ch.Change(): raise RadiographError(src, f"GDCM cannot compress it as {compression}")
+    w = gdcm.ImageWriter(); w.SetFileName(str(dst)); w.SetFile(r.GetFile()); w.SetImage(ch.GetOutput())
+    if not w.Write(): raise RadiographError(dst, "GDCM cannot write it")
+    return Path(dst)
