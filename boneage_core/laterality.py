@@ -14,13 +14,13 @@ from .predict import prepare
 import boneage_core
 
 # %% auto #0
-__all__ = ['LATERALITY_FORMAT', 'MIRRORED', 'LateralityNet', 'train_laterality', 'mirror_probability', 'pair_accuracy',
-           'save_laterality', 'load_laterality', 'default_laterality_path', 'get_laterality', 'mirror_check',
-           'laterality_flags', 'mirror_flags']
+__all__ = ['LATERALITY_FORMAT', 'MIRRORED', 'LateralityNet', 'train_pair_net', 'train_laterality', 'pair_probability',
+           'mirror_probability', 'pair_accuracy', 'save_laterality', 'load_laterality', 'default_laterality_path',
+           'get_laterality', 'mirror_check', 'laterality_flags', 'mirror_flags']
 
 # %% ../nbs/12a_laterality.ipynb #78d90a8e
 class LateralityNet(nn.Module):
-    "A small CNN whose output is the logit that a grey hand image is mirrored: a right hand, or a left hand's film seen from behind."
+    "A small CNN whose output is the logit that a grey hand image is mirrored (a right hand, or a left hand's film seen from behind); `12b_polarity` trains the same net to find negatives."
     def __init__(self, widths=(16, 32, 64, 96)):
         super().__init__()
         layers, ci = [], 1
@@ -42,9 +42,9 @@ def _augment(x, g):
     return (x - 0.5) * (1 + r(1, 1, 1) * 0.6) + 0.5 + r(1, 1, 1) * 0.3
 
 # %% ../nbs/12a_laterality.ipynb #d3f46ada
-def train_laterality(X, epochs=8, bs=64, lr=3e-3, seed=0, progress=True) -> LateralityNet:
-    """A `LateralityNet` trained on the uint8 hand images `X` (N, S, S) without labels: each image as given (0) and mirrored (1).
-    The images are taken to be left hands as the atlas shows them; the few that are not (about 2% of RSNA's) are label noise."""
+def train_pair_net(X, transform, epochs=8, bs=64, lr=3e-3, seed=0, progress=True) -> LateralityNet:
+    """A `LateralityNet` trained on the uint8 images `X` (N, S, S) without labels: each image as given (0) and through `transform` (1),
+    a function of a float batch (B, 1, S, S) in [0, 1] (here a mirror; `12b_polarity` uses a negative)."""
     from fastprogress.fastprogress import progress_bar
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
     x, net = _as_input(X), LateralityNet(); n = len(x)
@@ -55,39 +55,48 @@ def train_laterality(X, epochs=8, bs=64, lr=3e-3, seed=0, progress=True) -> Late
     for _ in pb:
         total = 0.
         for b in torch.randperm(2 * n, generator=g).chunk(steps):
-            mirror = b >= n; xb = x[b % n]
-            xb = torch.where(mirror[:, None, None, None], xb.flip(-1), xb)
-            loss = nn.functional.binary_cross_entropy_with_logits(net(_augment(xb, g)), mirror.float())
+            turned = b >= n; xb = x[b % n]
+            xb = torch.where(turned[:, None, None, None], transform(xb), xb)
+            loss = nn.functional.binary_cross_entropy_with_logits(net(_augment(xb, g)), turned.float())
             opt.zero_grad(); loss.backward(); opt.step(); sched.step(); total += loss.item()
         if progress: pb.comment = f"loss {total / steps:.3f}"
     return net.eval()
 
-def mirror_probability(net, X, bs=512) -> np.ndarray:
-    "Probability that each uint8 image of `X` (N, S, S) is mirrored."
+def train_laterality(X, epochs=8, bs=64, lr=3e-3, seed=0, progress=True) -> LateralityNet:
+    """A `LateralityNet` trained on the uint8 hand images `X` (N, S, S) without labels: each image as given (0) and mirrored (1).
+    The images are taken to be left hands as the atlas shows them; the few that are not (about 2% of RSNA's) are label noise."""
+    return train_pair_net(X, lambda x: x.flip(-1), epochs, bs, lr, seed, progress)
+
+def pair_probability(net, X, bs=512) -> np.ndarray:
+    "Probability that each uint8 image of `X` (N, S, S) is the transformed one of the pair `net` was trained on."
     x = _as_input(X); net.eval()
     if not len(x): return np.zeros(0, np.float32)
     with torch.no_grad(): return torch.cat([torch.sigmoid(net(x[i:i + bs])) for i in range(0, len(x), bs)]).numpy()
 
-def pair_accuracy(net, X) -> float:
-    "Share of the images `X` whose mirror image the net finds more mirrored than the image itself (0.5: chance)."
+def mirror_probability(net, X, bs=512) -> np.ndarray:
+    "Probability that each uint8 image of `X` (N, S, S) is mirrored."
+    return pair_probability(net, X, bs)
+
+def pair_accuracy(net, X, transform=lambda X: X[:, :, ::-1]) -> float:
+    "Share of the uint8 images `X` whose transform (default: the mirror image) the net scores above the image itself (0.5: chance)."
     X = np.asarray(X)
-    return float(np.mean(mirror_probability(net, X[:, :, ::-1]) > mirror_probability(net, X)))
+    return float(np.mean(pair_probability(net, transform(X)) > pair_probability(net, X)))
 
 # %% ../nbs/12a_laterality.ipynb #39e6fa42
 LATERALITY_FORMAT = 'boneage-laterality/1'
 
-def save_laterality(net: LateralityNet, path, preproc: PreprocConfig, info: dict = None) -> Path:
-    "Write `net` and its preprocessing (`info`: its training record and figures) to one safetensors file."
+def save_laterality(net: LateralityNet, path, preproc: PreprocConfig, info: dict = None, fmt=LATERALITY_FORMAT) -> Path:
+    "Write `net` and its preprocessing (`info`: its training record and figures) to one safetensors file of format `fmt`."
     from safetensors.torch import save_file
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    meta = dict(format=LATERALITY_FORMAT, preproc=asdict(preproc), boneage_version=boneage_core.__version__, info=info or {})
+    meta = dict(format=fmt, preproc=asdict(preproc), boneage_version=boneage_core.__version__, info=info or {})
     save_file({k: v.detach().contiguous().cpu() for k, v in net.state_dict().items()}, str(path), metadata={'boneage': json.dumps(meta)})
     return path
 
-def load_laterality(path):
-    "`(LateralityNet in eval mode, metadata)` from a file written by `save_laterality`; a one-line `ModelFileError` otherwise."
+def load_laterality(path, fmt=LATERALITY_FORMAT):
+    "`(LateralityNet in eval mode, metadata)` from a file written by `save_laterality` with format `fmt`; a one-line `ModelFileError` otherwise."
     from safetensors.torch import load_file
-    path = Path(path); meta = _raw_meta(path, LATERALITY_FORMAT); net = LateralityNet()
+    path = Path(path); meta = _raw_meta(path, fmt); net = LateralityNet()
     try: net.load_state_dict(load_file(str(path)))
     except RuntimeError as e: raise ModelFileError(path, f"weights do not fit LateralityNet ({str(e).splitlines()[0]})") from None
     meta['preproc'] = PreprocConfig.from_dict(meta['preproc'])

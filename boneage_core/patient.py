@@ -18,6 +18,7 @@ from .predict import get_model, prepare, to_training_frame
 from .clinical import compare_to_age
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 from .laterality import mirror_flags
+from .polarity import as_positive
 
 # %% auto #0
 __all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags',
@@ -122,9 +123,10 @@ def _checked_input(image, male, age, meta):
     male, age = _sex_age(male, age, meta_img, source)
     problems = quality_problems(img, meta_img)
     if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
-    frame = to_training_frame(img, meta)   # made once: prepare leaves a frame as it is, and the laterality check reads it too
+    frame = to_training_frame(img, meta)   # made once: prepare leaves a frame as it is, and the polarity and laterality checks read it too
+    frame, turned = as_positive(frame)     # a negative comes back positive, flagged
     x, kept = prepare(frame, meta, return_crop=True)
-    return x, male, age, source, flags + crop_flags(kept) + mirror_flags(frame)   # no crop: the box is the whole frame, kept 1.0
+    return x, male, age, source, flags + turned + crop_flags(kept) + mirror_flags(frame)   # no crop: the box is the whole frame, kept 1.0
 
 def predict(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True) -> Prediction:
     "Bone age of one radiograph (path or array); sex and age default to the DICOM tags when present."
@@ -137,7 +139,8 @@ def predict(image, male: bool | None = None, chronological_age_months: float | N
 def crop_shares(images, meta, progress=False) -> np.ndarray:
     "The share of each image (path or array) that the hand crop of a model with metadata `meta` keeps, as `predict` measures it for its small-crop flag (`crop_flags`: under `SMALL_CROP`)."
     images = list(images)
-    return np.array([prepare(p, meta, return_crop=True)[1] for p in (progress_bar(images) if progress else images)], float)
+    share = lambda img: prepare(as_positive(to_training_frame(img, meta))[0], meta, return_crop=True)[1]   # a negative turned back, as in predict
+    return np.array([share(_load(p)[0]) for p in (progress_bar(images) if progress else images)], float)
 
 # %% ../nbs/13_patient.ipynb #21090291
 def predict_views(model_file, df, tta=True, cache_dir=None, progress=False) -> np.ndarray:

@@ -1,0 +1,61 @@
+"""Train the polarity model (`boneage_core.polarity`) on the training split of the real 100-px RSNA set, measure it on the
+validation and test splits, and write it with its figures (default: the file shipped in the package).
+
+    python scripts/ship_polarity_model.py [--data ../shared/data/rsna-bone-age-100px] [--dst boneage_core/models/polarity.safetensors]
+
+The split is the study's (seed 42), checked against the shipped bone-age model's stored target normalisation. The figures,
+per split: how often a negative scores above the image itself (pair accuracy); how many images as given `predict` would flag
+(above NEGATIVE) or invert (above INVERT); how many of their negatives it would flag or invert; and the shipped bone-age model's
+MAE (one view, as in the study's tables) on the images as given, before and after the check (an image it inverts is predicted
+as its negative), and on every image as a negative, before and after the check (one it inverts gets the positive's prediction)."""
+import argparse, json, sys, time
+from pathlib import Path
+import numpy as np
+from fastprogress.fastprogress import progress_bar
+from boneage_core.data import shared_data
+from boneage_core.explore import study_dataset
+from boneage_core.laterality import pair_accuracy
+from boneage_core.polarity import NEGATIVE, INVERT, POLARITY_PREPROC, train_polarity, negative_probability, save_polarity, default_polarity_path
+from boneage_core.preprocess import cached_images, RSNA100
+from boneage_core.predict import get_model, prepare
+from boneage_core.train import predict_months
+
+ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+ap.add_argument('--data', default=None); ap.add_argument('--dst', default=str(default_polarity_path()))
+ap.add_argument('--out', default='results-real/polarity', help='where the split and the per-image table go')
+ap.add_argument('--epochs', type=int, default=4); ap.add_argument('--seed', type=int, default=0)
+a = ap.parse_args()
+data = a.data or shared_data()
+if data is None: sys.exit('no data: give --data (the Kaggle-layout folder of the real 100-px RSNA set)')
+model, meta = get_model()
+df = study_dataset(data, out=a.out, seed=42)
+if not meta['norm'].fits(df[df.split == 'train'].boneage):
+    sys.exit(f"{df.attrs['split_csv']}: not the split the shipped bone-age model was trained on")
+X = np.asarray(cached_images(df, POLARITY_PREPROC))
+t0 = time.time(); net = train_polarity(X[(df.split == 'train').values], epochs=a.epochs, seed=a.seed)
+minutes = (time.time() - t0) / 60
+df['p_negative'], df['p_negative_inverted'] = negative_probability(net, X), negative_probability(net, 255 - X)
+splits = {}
+for s in ['train', 'valid', 'test']:
+    k = (df.split == s).values
+    p, pn = df.p_negative[k], df.p_negative_inverted[k]
+    splits[s] = dict(n=int(k.sum()), pair_accuracy=round(pair_accuracy(net, X[k], lambda X: 255 - X), 4),
+                     flagged=int((p > NEGATIVE).sum()), inverted=int((p > INVERT).sum()), max_p=round(float(p.max()), 3),
+                     negatives_flagged=int((pn > NEGATIVE).sum()), negatives_inverted=int((pn > INVERT).sum()))
+ev = df[df.split.isin(['valid', 'test'])].reset_index(drop=True)
+F = np.asarray(cached_images(ev, RSNA100, progress=False))                 # the 100-px frames as they come
+B = np.stack([prepare(f, meta) for f in progress_bar(F)]); N = np.stack([prepare(255 - f, meta) for f in progress_bar(F)])
+ev['pred'] = predict_months(model, B, ev.male.values, meta['norm'])
+ev['pred_negative'] = predict_months(model, N, ev.male.values, meta['norm'])   # every image as a negative, predicted as it is
+ev['pred_checked'] = ev.pred_negative.where(ev.p_negative > INVERT, ev.pred)                       # an image inverted by the check: its negative's prediction
+ev['pred_negative_checked'] = ev.pred.where(ev.p_negative_inverted > INVERT, ev.pred_negative)   # a negative inverted by the check: the positive's
+err = lambda d, c='pred': float((d[c] - d.boneage).abs().mean())
+for s, d in ev.groupby('split'):
+    splits[s].update(mae=round(err(d), 3), mae_checked=round(err(d, 'pred_checked'), 3), mae_negative=round(err(d, 'pred_negative'), 2), mae_negative_checked=round(err(d, 'pred_negative_checked'), 3))
+info = dict(data=Path(data).name, n_train=splits['train']['n'], epochs=a.epochs, seed=a.seed, train_minutes=round(minutes, 1),
+            training_frame_side=meta['info'].get('training_frame_side'), splits=splits)   # full-size images are squashed to the data's frames first
+save_polarity(net, a.dst, POLARITY_PREPROC, info)
+Path(a.out).mkdir(parents=True, exist_ok=True)
+df[['id', 'split', 'boneage', 'male', 'p_negative', 'p_negative_inverted']].merge(
+    ev[['id', 'pred', 'pred_negative']], on='id', how='left').to_csv(Path(a.out)/'polarity.csv', index=False)
+print(json.dumps(info, indent=1)); print(f"wrote {a.dst}")
