@@ -44,9 +44,9 @@ def normalize_ids(values) -> pd.Series:
 
 # %% ../nbs/01_data.ipynb #24311a50
 def is_image_file(p) -> bool:
-    "A file the loaders read: PNG/JPEG/DICOM by its extension, or a DICOM by its content whatever its name (PACS exports often have none)."
+    "A file the loaders read: PNG/JPEG/DICOM by its extension, or a DICOM by its content whatever its name (PACS exports often have none); not a media folder's `DICOMDIR` index."
     p = Path(p)
-    return p.is_file() and (p.suffix.lower() in IMAGE_EXTS or is_dicom(p))
+    return p.is_file() and p.name.upper() != 'DICOMDIR' and (p.suffix.lower() in IMAGE_EXTS or is_dicom(p))
 
 def image_id(p) -> str:
     "An image file's id: its name without a known image extension (`4360.png` -> `4360`); other names whole (a DICOM `1.2.840.9`)."

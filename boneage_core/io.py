@@ -158,6 +158,7 @@ def _read_dicom(path: Path):
     try: ds = pydicom.dcmread(path)
     except InvalidDicomError as e: raise RadiographError(path, f"not a valid DICOM file ({str(e).splitlines()[0]})") from None
     except Exception as e: raise RadiographError(path, f"corrupt or truncated DICOM ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+    if 'DirectoryRecordSequence' in ds: raise RadiographError(path, "a DICOMDIR (the index of a DICOM media folder), not an image: give the folder")
     if 'PixelData' not in ds: raise RadiographError(path, "DICOM file has no pixel data")
     try: raw = ds.pixel_array
     except Exception as e: raise RadiographError(path, _decode_failure(ds, e)) from None
@@ -203,7 +204,7 @@ def read_radiograph(path):
 
 # %% ../nbs/00_io.ipynb #d6d13447
 def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, window=None, rescale=(1.0, 0.0),
-                     sex='M', age='010Y', pixel_data=True, birth_date=None, study_date=None, laterality=None, series_laterality=None):
+                     sex='M', age='010Y', pixel_data=True, birth_date=None, study_date=None, laterality=None, series_laterality=None, modality='CR', body_part='HAND'):
     "Write a small uncompressed DICOM (for tests and examples); `pixels` is a uint16 2-D array, dates 'YYYYMMDD', `laterality` the `ImageLaterality` tag and `series_laterality` the `Laterality` tag."
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid, SecondaryCaptureImageStorage
@@ -212,7 +213,7 @@ def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, wi
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset(); ds.file_meta = meta
     ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
-    ds.Modality, ds.BodyPartExamined, ds.PatientSex, ds.PatientAge = 'CR', 'HAND', sex, age
+    ds.Modality, ds.BodyPartExamined, ds.PatientSex, ds.PatientAge = modality, body_part, sex, age
     if birth_date: ds.PatientBirthDate = birth_date
     if study_date: ds.StudyDate = study_date
     if laterality is not None: ds.ImageLaterality = laterality

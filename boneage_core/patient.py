@@ -21,17 +21,22 @@ from .laterality import mirror_flags
 from .polarity import as_positive
 
 # %% auto #0
-__all__ = ['SMALL_CROP', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags',
-           'side_flags', 'predict', 'crop_shares', 'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from',
-           'predict_table', 'add_sex_options', 'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
+__all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems',
+           'Prediction', 'crop_flags', 'age_flags', 'side_flags', 'body_part_flags', 'predict', 'crop_shares',
+           'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options',
+           'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
     "An image the quality gate refuses (not plausibly a hand radiograph)."
 
+RADIOGRAPH_MODALITIES = ('CR', 'DX', 'RG', 'DR', 'OT', 'SC')   # computed / digital radiography, radiographic imaging, other, secondary capture (a scanned film)
+
 def quality_problems(img, meta=None, min_side=64, max_aspect=3.0, max_colour=0.06, min_std=0.02) -> list[str]:
     "Reasons to refuse this image (empty list: it passes)."
     meta, out = meta or {}, []
+    mod = str(meta.get('modality') or '').strip().upper()
+    if mod and mod not in RADIOGRAPH_MODALITIES: out.append(f"DICOM modality {mod}: not a plain radiograph ({', '.join(RADIOGRAPH_MODALITIES)})")
     h, w = img.shape[:2]
     if min(h, w) < min_side: out.append(f"too small ({w}x{h} px; at least {min_side} px on the short side)")
     if max(h, w) / max(min(h, w), 1) > max_aspect: out.append(f"extreme aspect ratio {max(h, w) / max(min(h, w), 1):.1f}:1 (a hand radiograph is at most {max_aspect:g}:1)")
@@ -116,10 +121,17 @@ def side_flags(meta_img: dict) -> list[str]:
     if side == 'B': return [f"the DICOM header says both hands ({tag} B): the model reads one left hand; crop the left hand and predict that"]
     return []
 
+HAND_PARTS = ('HAND', 'WRIST', 'FING', 'CARP', 'EXTREM', 'LIMB', 'ARM', 'BONE', 'SKEL', 'AGE', 'MANO', 'MAIN', 'POIGNET')   # parts of BodyPartExamined that fit a hand film
+
+def body_part_flags(meta_img: dict) -> list[str]:
+    "A warning when a DICOM header's `BodyPartExamined` names something other than a hand (it is free text: any value holding one of `HAND_PARTS` passes)."
+    part = str(meta_img.get('body_part') or '').strip().upper()
+    return [f"the DICOM header says body part {part}: this model reads hand radiographs"] if part and not any(k in part for k in HAND_PARTS) else []
+
 def _checked_input(image, male, age, meta):
     "(model input, male, age, source, flags) of one image (path or array) that passes the quality gate; else a one-line error naming it."
     img, meta_img, source = _load(image)
-    flags = (age_flags(meta_img) if age is None else []) + side_flags(meta_img)   # an age given by the user is theirs to vouch for
+    flags = (age_flags(meta_img) if age is None else []) + side_flags(meta_img) + body_part_flags(meta_img)   # an age given by the user is theirs to vouch for
     male, age = _sex_age(male, age, meta_img, source)
     problems = quality_problems(img, meta_img)
     if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
