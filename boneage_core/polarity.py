@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 import numpy as np
+from .io import to_float01
 from .preprocess import PreprocConfig
 from .predict import prepare
 from .laterality import LateralityNet, train_pair_net, pair_probability, save_laterality, load_laterality
@@ -62,6 +63,5 @@ def polarity_flags(p: float) -> list[str]:
 
 def as_positive(img, path=None) -> tuple[np.ndarray, list[str]]:
     "`(img, polarity_flags)`: a radiograph that surely looks like a negative (above `INVERT`) comes back inverted (float in [0, 1]), any other as it is."
-    from boneage_core.io import to_float01
     p = negative_check(img, path)
     return (1 - to_float01(img) if p > INVERT else img), polarity_flags(p)
