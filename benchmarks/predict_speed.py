@@ -1,6 +1,6 @@
 """Prediction speed on a folder of full-resolution PNGs (the 20 official RSNA test images at 1600x2080 when present, else
 phantoms enlarged to that size): images/s end to end with `predict_table`, and the share spent decoding, preprocessing
-(training-frame resize + hand crop + contrast + resize), in the network and in the polarity and laterality checks (each its own
+(training-frame resize + hand crop + contrast + resize), in the network and in the polarity, rotation and laterality checks (each its own
 preprocessing and small CNN, on the model's training frame). Prints figures; asserts nothing.
 
     python benchmarks/predict_speed.py [--model FILE] [--no-tta]
@@ -16,6 +16,7 @@ from boneage_core.train import predict_months
 from boneage_core.patient import items_from, predict_table
 from boneage_core.laterality import mirror_check
 from boneage_core.polarity import negative_check
+from boneage_core.rotation import rotation_check
 
 
 def folder():
@@ -39,11 +40,12 @@ def main():
     t = time.perf_counter(); X = np.stack([prepare(i, meta) for i in imgs]); t_pre = time.perf_counter() - t
     predict_months(m, X[:2], [True, True], meta['norm'], tta=tta)  # warm-up
     t = time.perf_counter(); predict_months(m, X, np.ones(len(X), bool), meta['norm'], tta=tta); t_net = time.perf_counter() - t
-    frames = [to_training_frame(i, meta) for i in imgs]   # as predict_table does: the polarity and laterality checks read the model's frame
+    frames = [to_training_frame(i, meta) for i in imgs]   # as predict_table does: the checks read the model's frame
     negative_check(frames[0]); t = time.perf_counter(); [negative_check(f) for f in frames]; t_pol = time.perf_counter() - t
+    rotation_check(frames[0]); t = time.perf_counter(); [rotation_check(f) for f in frames]; t_rot = time.perf_counter() - t
     mirror_check(frames[0]); t = time.perf_counter(); [mirror_check(f) for f in frames]; t_lat = time.perf_counter() - t
-    tot = t_dec + t_pre + t_net + t_pol + t_lat
-    for name, s in (('decode', t_dec), ('preprocess', t_pre), ('network', t_net), ('polarity', t_pol), ('laterality', t_lat)):
+    tot = t_dec + t_pre + t_net + t_pol + t_rot + t_lat
+    for name, s in (('decode', t_dec), ('preprocess', t_pre), ('network', t_net), ('polarity', t_pol), ('rotation', t_rot), ('laterality', t_lat)):
         print(f"  {name:<10} {s / len(paths) * 1000:7.1f} ms/img  {100 * s / tot:5.1f}%")
     t = time.perf_counter(); r = predict_table(items_from(d, male=True), a.model, tta=tta, progress=False); t_all = time.perf_counter() - t
     print(f"end to end (predict_table, {int((r.error == '').sum())} predicted): {len(paths) / t_all:.1f} img/s ({t_all / len(paths) * 1000:.0f} ms/img)")

@@ -19,6 +19,7 @@ from .clinical import compare_to_age
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 from .laterality import mirror_flags
 from .polarity import as_positive
+from .rotation import as_upright
 
 # %% auto #0
 __all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems',
@@ -128,6 +129,12 @@ def body_part_flags(meta_img: dict) -> list[str]:
     part = str(meta_img.get('body_part') or '').strip().upper()
     return [f"the DICOM header says body part {part}: this model reads hand radiographs"] if part and not any(k in part for k in HAND_PARTS) else []
 
+def _checked_frame(img, meta):
+    "`(frame, flags)`: the model's training frame of `img`, made once (prepare leaves a frame as it is, and the checks read it too), turned positive, then upright, where the polarity and rotation checks say so."
+    frame, inverted = as_positive(to_training_frame(img, meta))   # first: the rotation check's hand crop looks for bright bone
+    frame, turned = as_upright(frame)
+    return frame, inverted + turned
+
 def _checked_input(image, male, age, meta):
     "(model input, male, age, source, flags) of one image (path or array) that passes the quality gate; else a one-line error naming it."
     img, meta_img, source = _load(image)
@@ -135,10 +142,9 @@ def _checked_input(image, male, age, meta):
     male, age = _sex_age(male, age, meta_img, source)
     problems = quality_problems(img, meta_img)
     if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
-    frame = to_training_frame(img, meta)   # made once: prepare leaves a frame as it is, and the polarity and laterality checks read it too
-    frame, turned = as_positive(frame)     # a negative comes back positive, flagged
+    frame, checks = _checked_frame(img, meta)
     x, kept = prepare(frame, meta, return_crop=True)
-    return x, male, age, source, flags + turned + crop_flags(kept) + mirror_flags(frame)   # no crop: the box is the whole frame, kept 1.0
+    return x, male, age, source, flags + checks + crop_flags(kept) + mirror_flags(frame)   # no crop: the box is the whole frame, kept 1.0
 
 def predict(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True) -> Prediction:
     "Bone age of one radiograph (path or array); sex and age default to the DICOM tags when present."
@@ -151,7 +157,7 @@ def predict(image, male: bool | None = None, chronological_age_months: float | N
 def crop_shares(images, meta, progress=False) -> np.ndarray:
     "The share of each image (path or array) that the hand crop of a model with metadata `meta` keeps, as `predict` measures it for its small-crop flag (`crop_flags`: under `SMALL_CROP`)."
     images = list(images)
-    share = lambda img: prepare(as_positive(to_training_frame(img, meta))[0], meta, return_crop=True)[1]   # a negative turned back, as in predict
+    share = lambda img: prepare(_checked_frame(img, meta)[0], meta, return_crop=True)[1]   # a negative or a turned image set right, as in predict
     return np.array([share(_load(p)[0]) for p in (progress_bar(images) if progress else images)], float)
 
 # %% ../nbs/13_patient.ipynb #21090291

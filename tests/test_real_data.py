@@ -67,6 +67,17 @@ def test_polarity_on_fullres_sample(rsna_fullres):
     assert abs(pos.bone_age_months - neg.bone_age_months) < 0.05 and 'looked like a negative' in neg.flags and 'negative' not in pos.flags
 
 
+def test_rotation_on_fullres_sample(rsna_fullres):
+    "The shipped rotation model on the 20 official full-resolution test images: none looks turned as it is, and each one turned by a quarter is turned back (the frame is square, so turning and squashing commute)."
+    from boneage_core.rotation import rotation_check, rotation_flags, TURNED
+    for p in read_labels(rsna_fullres/'labels.csv', rsna_fullres/'images').path:
+        img = read_radiograph(p)[0]
+        assert rotation_check(img)[0] < TURNED, p
+        for k in (1, 3):
+            test_k = rotation_flags(rotation_check(np.rot90(img, k)))[0]
+            assert test_k == 4 - k, (p, k, test_k)
+
+
 def test_evaluate_command_on_fullres_sample(rsna_fullres, tmp_path, capsys):
     "`boneage evaluate` on the official label table as it comes: every image measured, the same MAE as the predictions it writes."
     import pandas as pd
