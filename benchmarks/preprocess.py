@@ -4,7 +4,6 @@ of the 11,111 real 100-px training images. Prints figures; asserts nothing.
     python benchmarks/preprocess.py [--workers N]
 """
 import argparse, os, tempfile, time
-from pathlib import Path
 import numpy as np
 from boneage_core.data import shared_data, read_labels, read_kaggle
 from boneage_core.io import read_radiograph
@@ -28,7 +27,7 @@ def bench_cache(root, workers):
     for cfg in (RSNA100, PreprocConfig(size=128, contrast='clahe')):
         with tempfile.TemporaryDirectory() as d:
             t = time.perf_counter(); X = cached_images(df, cfg, d, n_workers=workers, progress=False); build = time.perf_counter() - t
-            t = time.perf_counter(); X2 = cached_images(df, cfg, d, progress=False); s = float(np.asarray(X2[::97]).mean()); reopen = time.perf_counter() - t
+            t = time.perf_counter(); X2 = cached_images(df, cfg, d, progress=False); _ = float(np.asarray(X2[::97]).mean()); reopen = time.perf_counter() - t
             t = time.perf_counter(); _ = np.asarray(X2).sum(); full = time.perf_counter() - t
             print(f"cache of {len(df):,} images, {cfg}: built in {build:.1f} s ({len(df) / build:.0f} img/s, {workers} workers), "
                   f"{X.nbytes / 2**20:.0f} MiB; reopened in {reopen * 1000:.0f} ms; full pass over it {full * 1000:.0f} ms")

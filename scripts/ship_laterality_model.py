@@ -7,15 +7,13 @@ The split is the study's (seed 42), checked against the shipped bone-age model's
 are on the images that model was validated and tested on. The figures: how often a mirrored image scores above the image
 itself (pair accuracy), how many images as given look mirrored, and the shipped bone-age model's MAE (one view, as in the
 study's tables) on those images, as they are and flipped back, against the rest, and on every image mirrored."""
-import argparse, json, sys, time
+import argparse, json, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
-from boneage_core.data import shared_data
-from boneage_core.explore import study_dataset
+from _shipped import shipped_split   # scripts/_shipped.py
 from boneage_core.laterality import MIRRORED, train_laterality, mirror_probability, pair_accuracy, save_laterality, default_laterality_path
 from boneage_core.preprocess import cached_images
-from boneage_core.predict import get_model
 from boneage_core.train import predict_months
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -23,13 +21,7 @@ ap.add_argument('--data', default=None); ap.add_argument('--dst', default=str(de
 ap.add_argument('--out', default='results-real/laterality', help='where the split and the per-image table go')
 ap.add_argument('--epochs', type=int, default=8); ap.add_argument('--size', type=int, default=64); ap.add_argument('--seed', type=int, default=0)
 a = ap.parse_args()
-data = a.data or shared_data()
-if data is None: sys.exit('no data: give --data (the Kaggle-layout folder of the real 100-px RSNA set)')
-model, meta = get_model()
-df = study_dataset(data, out=a.out, seed=42)
-tr = df[df.split == 'train'].boneage
-if not meta['norm'].fits(tr):
-    sys.exit(f"{df.attrs['split_csv']}: not the split the shipped bone-age model was trained on")
+model, meta, df, data = shipped_split(a.data, a.out)
 pp = replace(meta['preproc'], size=a.size)   # the bone-age model's crop and contrast, smaller
 X = np.asarray(cached_images(df, pp))
 t0 = time.time(); net = train_laterality(X[(df.split == 'train').values], epochs=a.epochs, seed=a.seed)

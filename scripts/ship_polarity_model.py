@@ -8,16 +8,15 @@ per split: how often a negative scores above the image itself (pair accuracy); h
 (above NEGATIVE) or invert (above INVERT); how many of their negatives it would flag or invert; and the shipped bone-age model's
 MAE (one view, as in the study's tables) on the images as given, before and after the check (an image it inverts is predicted
 as its negative), and on every image as a negative, before and after the check (one it inverts gets the positive's prediction)."""
-import argparse, json, sys, time
+import argparse, json, time
 from pathlib import Path
 import numpy as np
 from fastprogress.fastprogress import progress_bar
-from boneage_core.data import shared_data
-from boneage_core.explore import study_dataset
+from _shipped import shipped_split   # scripts/_shipped.py
 from boneage_core.laterality import pair_accuracy
 from boneage_core.polarity import NEGATIVE, INVERT, POLARITY_PREPROC, train_polarity, negative_probability, save_polarity, default_polarity_path
 from boneage_core.preprocess import cached_images, RSNA100
-from boneage_core.predict import get_model, prepare
+from boneage_core.predict import prepare
 from boneage_core.train import predict_months
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -25,12 +24,7 @@ ap.add_argument('--data', default=None); ap.add_argument('--dst', default=str(de
 ap.add_argument('--out', default='results-real/polarity', help='where the split and the per-image table go')
 ap.add_argument('--epochs', type=int, default=4); ap.add_argument('--seed', type=int, default=0)
 a = ap.parse_args()
-data = a.data or shared_data()
-if data is None: sys.exit('no data: give --data (the Kaggle-layout folder of the real 100-px RSNA set)')
-model, meta = get_model()
-df = study_dataset(data, out=a.out, seed=42)
-if not meta['norm'].fits(df[df.split == 'train'].boneage):
-    sys.exit(f"{df.attrs['split_csv']}: not the split the shipped bone-age model was trained on")
+model, meta, df, data = shipped_split(a.data, a.out)
 X = np.asarray(cached_images(df, POLARITY_PREPROC))
 t0 = time.time(); net = train_polarity(X[(df.split == 'train').values], epochs=a.epochs, seed=a.seed)
 minutes = (time.time() - t0) / 60

@@ -8,16 +8,15 @@ per split and for the images as given and turned by 90, 180 and 270 degrees: how
 turn, and how many end as given (the set's images are taken to be upright: the few that are not, turned the right way, count
 as wrong); and the shipped bone-age model's MAE (one view, as in the study's tables) before and after the check (an image it
 turns is predicted as the image so turned)."""
-import argparse, json, sys, time
+import argparse, json, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
 from fastprogress.fastprogress import progress_bar
-from boneage_core.data import shared_data
-from boneage_core.explore import study_dataset
-from boneage_core.rotation import rotation_flags, train_rotation, turned_probabilities, save_rotation, default_rotation_path, TURNED
+from _shipped import shipped_split   # scripts/_shipped.py
+from boneage_core.rotation import rotation_flags, train_rotation, turned_probabilities, save_rotation, default_rotation_path
 from boneage_core.preprocess import cached_images, RSNA100
-from boneage_core.predict import get_model, prepare
+from boneage_core.predict import prepare
 from boneage_core.train import predict_months
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -25,12 +24,7 @@ ap.add_argument('--data', default=None); ap.add_argument('--dst', default=str(de
 ap.add_argument('--out', default='results-real/rotation', help='where the split and the per-image table go')
 ap.add_argument('--epochs', type=int, default=4); ap.add_argument('--size', type=int, default=64); ap.add_argument('--seed', type=int, default=0)
 a = ap.parse_args()
-data = a.data or shared_data()
-if data is None: sys.exit('no data: give --data (the Kaggle-layout folder of the real 100-px RSNA set)')
-model, meta = get_model()
-df = study_dataset(data, out=a.out, seed=42)
-if not meta['norm'].fits(df[df.split == 'train'].boneage):
-    sys.exit(f"{df.attrs['split_csv']}: not the split the shipped bone-age model was trained on")
+model, meta, df, data = shipped_split(a.data, a.out)
 pp = replace(meta['preproc'], size=a.size)   # the bone-age model's crop and contrast, smaller
 X = np.asarray(cached_images(df, pp))
 t0 = time.time(); net = train_rotation(X[(df.split == 'train').values], epochs=a.epochs, seed=a.seed)
