@@ -138,15 +138,15 @@ def _first(v):
 # decoders pydicom can use beyond the ones installed with boneage (python-gdcm, Pillow), by transfer syntax
 _DECODER_HINTS = {'1.2.840.10008.1.2.4.51': "12-bit JPEG Extended needs pylibjpeg-libjpeg (GPL-3.0): pip install pylibjpeg pylibjpeg-libjpeg"}
 
-def _syntax_name(ds):
-    ts = getattr(ds, 'file_meta', {}).get('TransferSyntaxUID')
-    return None if ts is None else ts.name
+def _syntax(ds):
+    "A DICOM's transfer syntax UID (None when its file meta has none)."
+    return getattr(ds, 'file_meta', {}).get('TransferSyntaxUID')
 
 def _decode_failure(ds, e) -> str:
     "One line on why a DICOM's pixel data cannot be decoded: its transfer syntax, each decoder's reason, and what would decode it."
     lines = [l.strip() for l in str(e).splitlines() if l.strip()]
     why = '; '.join(lines[1:]) if len(lines) > 1 and lines[0].endswith(':') else (lines[0] if lines else '')   # pydicom lists each plugin's reason below a heading
-    ts = getattr(ds, 'file_meta', {}).get('TransferSyntaxUID')
+    ts = _syntax(ds)
     syntax = f" ({ts.name})" if ts is not None and ts.is_compressed else ''
     hint = f"; {_DECODER_HINTS[ts]}" if ts in _DECODER_HINTS else ''
     return f"DICOM pixel data{syntax} cannot be decoded ({type(e).__name__}: {why}){hint}"
@@ -185,7 +185,7 @@ def _read_dicom(path: Path):
     spacing = ds.get('PixelSpacing') or ds.get('ImagerPixelSpacing')
     meta = dict(format='DICOM', bit_depth=bits, photometric=photometric, intensity_window=how,
                 sex_male=_dicom_sex(ds.get('PatientSex')), **_dicom_age(ds), **_dicom_laterality(ds),
-                modality=str(ds.get('Modality', '')), transfer_syntax=_syntax_name(ds), body_part=str(ds.get('BodyPartExamined', '')),
+                modality=str(ds.get('Modality', '')), transfer_syntax=getattr(_syntax(ds), 'name', None), body_part=str(ds.get('BodyPartExamined', '')),
                 pixel_spacing_mm=[float(s) for s in spacing] if spacing else None)
     return arr, meta
 
