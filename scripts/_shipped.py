@@ -1,8 +1,17 @@
 """What the ship scripts of the input checks share: the real data and the study's split that the shipped bone-age model was trained on."""
-import sys
+import argparse, sys
 from boneage_core.data import shared_data
 from boneage_core.explore import study_dataset
 from boneage_core.predict import get_model
+
+
+def check_parser(doc, name, dst, epochs) -> argparse.ArgumentParser:
+    "The options each ship script of an input check takes: --data, --dst (default: the shipped file `dst`), --out (default: results-real/NAME), --epochs, --seed."
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument('--data', default=None); ap.add_argument('--dst', default=str(dst))
+    ap.add_argument('--out', default=f'results-real/{name}', help='where the split and the per-image table go')
+    ap.add_argument('--epochs', type=int, default=epochs); ap.add_argument('--seed', type=int, default=0)
+    return ap
 
 
 def shipped_split(data, out):

@@ -7,19 +7,17 @@ The split is the study's (seed 42), checked against the shipped bone-age model's
 are on the images that model was validated and tested on. The figures: how often a mirrored image scores above the image
 itself (pair accuracy), how many images as given look mirrored, and the shipped bone-age model's MAE (one view, as in the
 study's tables) on those images, as they are and flipped back, against the rest, and on every image mirrored."""
-import argparse, json, time
+import json, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
-from _shipped import shipped_split   # scripts/_shipped.py
+from _shipped import check_parser, shipped_split   # scripts/_shipped.py
 from boneage_core.laterality import MIRRORED, train_laterality, mirror_probability, pair_accuracy, save_laterality, default_laterality_path
 from boneage_core.preprocess import cached_images
 from boneage_core.train import predict_months
 
-ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-ap.add_argument('--data', default=None); ap.add_argument('--dst', default=str(default_laterality_path()))
-ap.add_argument('--out', default='results-real/laterality', help='where the split and the per-image table go')
-ap.add_argument('--epochs', type=int, default=8); ap.add_argument('--size', type=int, default=64); ap.add_argument('--seed', type=int, default=0)
+ap = check_parser(__doc__, 'laterality', default_laterality_path(), epochs=8)
+ap.add_argument('--size', type=int, default=64)
 a = ap.parse_args()
 model, meta, df, data = shipped_split(a.data, a.out)
 pp = replace(meta['preproc'], size=a.size)   # the bone-age model's crop and contrast, smaller

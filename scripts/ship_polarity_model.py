@@ -8,21 +8,18 @@ per split: how often a negative scores above the image itself (pair accuracy); h
 (above NEGATIVE) or invert (above INVERT); how many of their negatives it would flag or invert; and the shipped bone-age model's
 MAE (one view, as in the study's tables) on the images as given, before and after the check (an image it inverts is predicted
 as its negative), and on every image as a negative, before and after the check (one it inverts gets the positive's prediction)."""
-import argparse, json, time
+import json, time
 from pathlib import Path
 import numpy as np
 from fastprogress.fastprogress import progress_bar
-from _shipped import shipped_split   # scripts/_shipped.py
+from _shipped import check_parser, shipped_split   # scripts/_shipped.py
 from boneage_core.laterality import pair_accuracy
 from boneage_core.polarity import NEGATIVE, INVERT, POLARITY_PREPROC, train_polarity, negative_probability, save_polarity, default_polarity_path
 from boneage_core.preprocess import cached_images, RSNA100
 from boneage_core.predict import prepare
 from boneage_core.train import predict_months
 
-ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-ap.add_argument('--data', default=None); ap.add_argument('--dst', default=str(default_polarity_path()))
-ap.add_argument('--out', default='results-real/polarity', help='where the split and the per-image table go')
-ap.add_argument('--epochs', type=int, default=4); ap.add_argument('--seed', type=int, default=0)
+ap = check_parser(__doc__, 'polarity', default_polarity_path(), epochs=4)
 a = ap.parse_args()
 model, meta, df, data = shipped_split(a.data, a.out)
 X = np.asarray(cached_images(df, POLARITY_PREPROC))

@@ -8,21 +8,19 @@ per split and for the images as given and turned by 90, 180 and 270 degrees: how
 turn, and how many end as given (the set's images are taken to be upright: the few that are not, turned the right way, count
 as wrong); and the shipped bone-age model's MAE (one view, as in the study's tables) before and after the check (an image it
 turns is predicted as the image so turned)."""
-import argparse, json, time
+import json, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
 from fastprogress.fastprogress import progress_bar
-from _shipped import shipped_split   # scripts/_shipped.py
+from _shipped import check_parser, shipped_split   # scripts/_shipped.py
 from boneage_core.rotation import rotation_flags, train_rotation, turned_probabilities, save_rotation, default_rotation_path
 from boneage_core.preprocess import cached_images, RSNA100
 from boneage_core.predict import prepare
 from boneage_core.train import predict_months
 
-ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-ap.add_argument('--data', default=None); ap.add_argument('--dst', default=str(default_rotation_path()))
-ap.add_argument('--out', default='results-real/rotation', help='where the split and the per-image table go')
-ap.add_argument('--epochs', type=int, default=4); ap.add_argument('--size', type=int, default=64); ap.add_argument('--seed', type=int, default=0)
+ap = check_parser(__doc__, 'rotation', default_rotation_path(), epochs=4)
+ap.add_argument('--size', type=int, default=64)
 a = ap.parse_args()
 model, meta, df, data = shipped_split(a.data, a.out)
 pp = replace(meta['preproc'], size=a.size)   # the bone-age model's crop and contrast, smaller
