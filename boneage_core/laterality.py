@@ -124,8 +124,8 @@ def laterality_flags(p: float, meta: dict = None) -> list[str]:
     if p <= MIRRORED: return []
     s = ((meta or {}).get('info') or {}).get('splits') or {}
     v, t = s.get('valid', {}), s.get('test', {})
-    seen = (f"; on the RSNA validation / test splits such images had MAE {v['mae_flagged']:.1f} / {t['mae_flagged']:.1f} months "
-            f"(n={v['flagged']} / {t['flagged']}) against {v['mae_rest']:.1f} / {t['mae_rest']:.1f} for the rest") if 'mae_flagged' in v and 'mae_flagged' in t else ''
+    seen = (f" (on the RSNA validation / test splits such images had MAE {v['mae_flagged']:.1f} / {t['mae_flagged']:.1f} months "
+            f"(n={v['flagged']} / {t['flagged']}) against {v['mae_rest']:.1f} / {t['mae_rest']:.1f} for the rest)") if 'mae_flagged' in v and 'mae_flagged' in t else ''
     return [f"looks like a right hand or a mirrored film (P {p:.2f}): the Greulich-Pyle standard is the left hand{seen}"]
 
 def mirror_flags(img, path=None) -> list[str]:

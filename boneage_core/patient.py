@@ -60,7 +60,7 @@ class Prediction:
     gp_sd_months: float | None = None
     z_score: float | None = None
     category: str | None = None
-    flags: str = ''
+    flags: str = ''                 # the input checks' warnings, '; '-separated (no flag holds '; ': `flags.split('; ')` gives each back)
     source: str = ''
     def __str__(self):
         y, m = divmod(round(self.bone_age_months), 12)
@@ -112,14 +112,14 @@ def age_flags(meta_img: dict) -> list[str]:
     flags = [meta_img['age_note']] if meta_img.get('age_note') else []
     if meta_img.get('age_months') is not None and (meta_img.get('age_step_months') or 0) >= 12:
         flags.append(f"chronological age from the DICOM PatientAge in whole years ({meta_img['age_months']:.0f} months): "
-                     "BA-CA and the Z-score may be up to 12 months off; give the age in months (--age)")
+                     "BA-CA and the Z-score may be up to 12 months off, give the age in months (--age)")
     return flags
 
 def side_flags(meta_img: dict) -> list[str]:
     "A warning when a DICOM header names the right hand, or both hands (`read_radiograph`'s `laterality`): the Greulich-Pyle standard, and the model, read one left hand."
     side, tag = meta_img.get('laterality'), meta_img.get('laterality_source')
-    if side == 'R': return [f"the DICOM header says the right hand ({tag} R): the Greulich-Pyle standard reads the left hand; predicted as it is"]
-    if side == 'B': return [f"the DICOM header says both hands ({tag} B): the model reads one left hand; crop the left hand and predict that"]
+    if side == 'R': return [f"the DICOM header says the right hand ({tag} R): the Greulich-Pyle standard reads the left hand, predicted as it is"]
+    if side == 'B': return [f"the DICOM header says both hands ({tag} B): the model reads one left hand, crop the left hand and predict that"]
     return []
 
 HAND_PARTS = ('HAND', 'WRIST', 'FING', 'CARP', 'EXTREM', 'LIMB', 'ARM', 'BONE', 'SKEL', 'AGE', 'MANO', 'MAIN', 'POIGNET')   # parts of BodyPartExamined that fit a hand film

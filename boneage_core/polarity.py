@@ -57,8 +57,8 @@ def negative_check(img, path=None) -> float:
 
 def polarity_flags(p: float) -> list[str]:
     "What `predict` says of an image with negative probability `p`: inverted (above `INVERT`), flagged only (above `NEGATIVE`), or nothing."
-    if p > INVERT: return [f"looked like a negative (bone dark; P {p:.3f}): inverted before predicting; check the image's polarity"]
-    if p > NEGATIVE: return [f"may be a negative (bone dark; P {p:.2f}): predicted as it is; if bone is dark, invert the image and predict again"]
+    if p > INVERT: return [f"looked like a negative (bone dark, P {p:.3f}): inverted before predicting, check the image's polarity"]
+    if p > NEGATIVE: return [f"may be a negative (bone dark, P {p:.2f}): predicted as it is, if bone is dark invert the image and predict again"]
     return []
 
 def as_positive(img, path=None) -> tuple[np.ndarray, list[str]]:

@@ -64,8 +64,8 @@ def rotation_flags(P) -> tuple[int, list[str]]:
     "`(quarter turns to apply, flags)` for an image whose four turns score `P`: turned upright when it surely is not (above `TURN`) and a turn looks upright; else flagged above `TURNED`."
     k = int(np.argmin(P))
     if P[0] > TURN and k and P[k] < TURNED:
-        return k, [f"looked turned by {(4 - k) * 90} degrees counterclockwise (P {P[0]:.3f}): turned upright before predicting; check the image's orientation"]
-    if P[0] > TURNED: return 0, [f"may not be upright (P {P[0]:.2f}): predicted as it is; fingers should point up"]
+        return k, [f"looked turned by {(4 - k) * 90} degrees counterclockwise (P {P[0]:.3f}): turned upright before predicting, check the image's orientation"]
+    if P[0] > TURNED: return 0, [f"may not be upright (P {P[0]:.2f}): predicted as it is, fingers should point up"]
     return 0, []
 
 def as_upright(img, path=None) -> tuple[np.ndarray, list[str]]:
