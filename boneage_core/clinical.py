@@ -49,16 +49,22 @@ def compare_to_age(bone_age_months, chronological_age_months, male: bool) -> dic
     return out
 
 # %% ../nbs/11_clinical.ipynb #41d6a3b9
-def plot_reference(male: bool, bone_age=None, chronological_age=None, ax=None):
-    "Bone age against chronological age with the ±2 SD band of the Greulich–Pyle table; the patient as a point."
+def plot_reference(male: bool, bone_age=None, chronological_age=None, ax=None, interval=None):
+    "Bone age against chronological age with the ±2 SD band of the Greulich–Pyle table; the patient as a point, with the bone age's `interval` (lo, hi months) as a bar. Without a chronological age, the bone age (and its interval) as a horizontal line (band)."
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(5, 4.5))[1]
     col = GP_SD['sd_boys' if male else 'sd_girls']; ok = col.notna()
     a, sd = GP_SD.age_months[ok] / 12, col[ok] / 12
     ax.fill_between(a, a - 2 * sd, a + 2 * sd, alpha=0.25, label='±2 SD (Greulich-Pyle)')
     ax.plot(a, a, 'k--', lw=1, label='BA = CA')
+    lo_hi = None if interval is None or np.isnan(interval).any() else np.asarray(interval, float) / 12
     if bone_age is not None and chronological_age is not None:
-        ax.plot([chronological_age / 12], [bone_age / 12], 'o', color='C3', label='patient')
+        err = None if lo_hi is None else [[bone_age / 12 - lo_hi[0]], [lo_hi[1] - bone_age / 12]]
+        ax.errorbar([chronological_age / 12], [bone_age / 12], yerr=err, fmt='o', color='C3', capsize=3,
+                    label='patient' + (' (95% interval)' if err else ''))
+    elif bone_age is not None:
+        ax.axhline(bone_age / 12, color='C3', label='bone age (no chronological age)')
+        if lo_hi is not None: ax.axhspan(*lo_hi, color='C3', alpha=0.15)
     ax.set(xlabel='chronological age (years)', ylabel='bone age (years)', title='boys' if male else 'girls')
     ax.legend(loc='upper left', fontsize=8); ax.grid(alpha=0.3)
     return ax.figure

@@ -259,12 +259,14 @@ def main(argv=None):
     from boneage_core.card import add_card_parser, run_card
     from boneage_core.external import add_evaluate_parser, run_evaluate
     from boneage_core.interpret import add_explain_parser, run_explain
-    add_predict_parser(sub); add_card_parser(sub); add_evaluate_parser(sub); add_explain_parser(sub)
+    from boneage_core.report import add_report_parser, run_report
+    add_predict_parser(sub); add_card_parser(sub); add_evaluate_parser(sub); add_explain_parser(sub); add_report_parser(sub)
     a = ap.parse_args(argv)
     if a.cmd == 'predict': return run_predict(a)
     if a.cmd == 'card': return run_card(a)
     if a.cmd == 'evaluate': return run_evaluate(a)
     if a.cmd == 'explain': return run_explain(a)
+    if a.cmd == 'report': return run_report(a)
     try:
         if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed, external=a.external, external_images=a.external_images)
         else:
