@@ -7,18 +7,19 @@ from __future__ import annotations
 import sys, textwrap
 from datetime import date
 from pathlib import Path
-import numpy as np
+import numpy as np, pandas as pd
+from fastprogress.fastprogress import progress_bar
 from . import __version__
 from .io import to_float01, RadiographError
 from .model import ModelFileError
 from .predict import get_model, default_model_path
 from .clinical import plot_reference
-from .patient import Prediction, predict, add_sex_options, _load, _checked_input
+from .patient import Prediction, predict, add_sex_options, items_from, TABLE_EXTS, _load, _checked_input
 from .interpret import explain, overlay
 
 # %% auto #0
 __all__ = ['RESEARCH_ONLY', 'REPORT_EXTS', 'model_line', 'report_lines', 'patient_report', 'plot_report', 'save_report',
-           'add_report_parser', 'run_report']
+           'save_reports', 'add_report_parser', 'run_report']
 
 # %% ../nbs/17_report.ipynb #b554d73e
 RESEARCH_ONLY = "For research only: not a medical device, not validated for clinical use; not for decisions about a patient's care."
@@ -36,11 +37,13 @@ def model_line(meta: dict, name: str, tta=True) -> str:
            if val is not None else 'no measured error recorded in the file')
     return f"Model: {name} ({len(nets)} x {arch}, {meta['preproc'].size} px); {err}"
 
-def report_lines(p: Prediction, meta: dict, name: str, sex_from='given', age_from='given', tta=True) -> list[str]:
-    "The report's findings as lines: bone age and 95% interval, sex and chronological age with their sources, BA - CA with the Z-score, the flags, the model."
+def report_lines(p: Prediction, meta: dict, name: str, sex_from='given', age_from='given', tta=True, reference=None) -> list[str]:
+    "The report's findings as lines: bone age and 95% interval (and a `reference` bone age, e.g. a label table's, with the difference), sex and chronological age with their sources, BA - CA with the Z-score, the flags, the model."
     iv = f", 95% interval {p.lo95:.0f}-{p.hi95:.0f} months" if not np.isnan(p.lo95) else ' (no calibrated interval in this model file)'
-    out = [f"Bone age: {p.bone_age_months:.1f} months ({_ym(p.bone_age_months)}){iv}",
-           f"Sex: {'boy' if p.male else 'girl'} ({sex_from})"]
+    out = [f"Bone age: {p.bone_age_months:.1f} months ({_ym(p.bone_age_months)}){iv}"]
+    if reference is not None and not pd.isna(reference):
+        out.append(f"Reference bone age: {reference:.1f} months ({_ym(reference)}; label table): prediction {p.bone_age_months - reference:+.1f} months")
+    out.append(f"Sex: {'boy' if p.male else 'girl'} ({sex_from})")
     if p.chronological_age_months is None: out.append("Chronological age: not given (give it for BA - CA and the Z-score)")
     else:
         out.append(f"Chronological age: {p.chronological_age_months:.1f} months ({_ym(p.chronological_age_months)}; {age_from})")
@@ -51,8 +54,8 @@ def report_lines(p: Prediction, meta: dict, name: str, sex_from='given', age_fro
     return out + [model_line(meta, name, tta)]
 
 # %% ../nbs/17_report.ipynb #396ea87c
-def patient_report(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True, why=True) -> dict:
-    "What the report of one radiograph (path or array) shows: `prediction` (`predict`'s, with its flags), the `image` as read, the model input `x`, `explanation` (`explain`'s; None with `why=False`) and the text `lines`. Sex and age default to the DICOM tags, as in `predict`."
+def patient_report(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True, why=True, reference=None) -> dict:
+    "What the report of one radiograph (path or array) shows: `prediction` (`predict`'s, with its flags), the `image` as read, the model input `x`, `explanation` (`explain`'s; None with `why=False`) and the text `lines` (with a `reference` bone age, if given). Sex and age default to the DICOM tags, as in `predict`."
     img, meta_img, source = _load(image)
     p = predict(image, male, chronological_age_months, model, tta=tta)
     _, meta = get_model(model)
@@ -62,7 +65,7 @@ def patient_report(image, male: bool | None = None, chronological_age_months: fl
     age_from = 'given' if chronological_age_months is not None else f"DICOM {meta_img.get('age_source') or 'header'}"
     name = Path(model).name if model else default_model_path().name
     return dict(source=source or 'image', image=img, x=x, prediction=p, explanation=e,
-                lines=report_lines(p, meta, name, sex_from, age_from, tta))
+                lines=report_lines(p, meta, name, sex_from, age_from, tta, reference))
 
 def _shown(img, max_side=800):
     "An image as [0, 1] grey, thinned to at most `max_side` pixels a side (the page does not need more)."
@@ -107,27 +110,55 @@ def save_report(r: dict, path) -> Path:
     fig.savefig(path, dpi=150, metadata=md); plt.close(fig)
     return path
 
+# %% ../nbs/17_report.ipynb #ecfc7fc5
+def save_reports(items: pd.DataFrame, path, model=None, tta=True, why=True, progress=True, log=None) -> pd.DataFrame:
+    "One page per row of `items` (`items_from`: id, path, male, age, and boneage_true from a label table) in the PDF `path`; a row that cannot be used gets its one-line `error` and no page. Returns each row's id, `page` (0: none) and `error`."
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+    path = Path(path)
+    if path.suffix.lower() != '.pdf': raise ValueError(f"{path}: the pages of several radiographs go into one PDF (.pdf)")
+    rows, out = list(items.itertuples(index=False)), []
+    with PdfPages(path, metadata={'Title': f"Bone age reports: {len(rows)} radiographs", 'Creator': f"boneage {__version__}"}) as pdf:
+        for it in (progress_bar(rows) if progress else rows):
+            try:
+                if not isinstance(it.path, str) or not it.path: raise RadiographError(it.id, "image file not found for this id")
+                r = patient_report(it.path, it.male, None if pd.isna(it.age) else it.age, model, tta, why, getattr(it, 'boneage_true', None))
+                fig = plot_report(r); pdf.savefig(fig); plt.close(fig)
+                out.append(dict(id=it.id, page=sum(o['page'] > 0 for o in out) + 1, error=''))
+            except (RadiographError, ValueError, OSError) as e:   # unreadable, refused by the quality gate, sex unknown, not found
+                out.append(dict(id=it.id, page=0, error=str(e).splitlines()[0]))
+                if log: log(f"boneage report: {out[-1]['error']}")
+    return pd.DataFrame(out, columns=['id', 'page', 'error'])
+
 # %% ../nbs/17_report.ipynb #8dc52d9e
 def add_report_parser(sub):
     "The `report` subcommand's arguments."
-    p = sub.add_parser('report', help="a one-page report (PDF/PNG/SVG) of one radiograph: bone age with its interval on the Greulich-Pyle chart, the checks' flags, where the model looked")
-    p.add_argument('image', help='image file (PNG/JPEG/DICOM)')
+    p = sub.add_parser('report', help="a one-page report (PDF/PNG/SVG) of a radiograph, or one PDF page per image of a folder or label table: bone age with its interval on the Greulich-Pyle chart, the checks' flags, where the model looked")
+    p.add_argument('path', help='image file (PNG/JPEG/DICOM), folder of images, or csv/xlsx with id + sex (+ age, bone age) columns')
     add_sex_options(p)
     p.add_argument('--age', type=float, help='chronological age in months (default: the DICOM header, if any)')
+    p.add_argument('--images', help='folder of the images named in a label table (default: beside it)')
     p.add_argument('--model', help='model file (default: the shipped model)')
-    p.add_argument('--out', help='report file: .pdf, .png or .svg (default: report-<image name>.pdf here)')
+    p.add_argument('--out', help='report file: .pdf, .png or .svg for one image, .pdf for several (default: report-<name>.pdf here)')
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation')
     p.add_argument('--no-explain', action='store_true', help='leave out Grad-CAM and the zone effects (faster)')
     return p
 
 def run_report(a) -> int:
-    "`boneage report`: write the page, print its findings; 1 with a one-line error when the image, the output name or the model cannot be used."
-    out = Path(a.out or f"report-{Path(a.image).stem}.pdf")
+    "`boneage report`: write the page(s); for one image print its findings. Exit 0, 2 when some images of several could not be used, 1 with a one-line error when nothing could be done."
+    out = Path(a.out or f"report-{Path(a.path).stem}.pdf")
     try:
         if out.suffix.lower() not in REPORT_EXTS: raise ValueError(f"{out}: a report is written as {', '.join(REPORT_EXTS)}")
-        r = patient_report(a.image, a.male, a.age, a.model, tta=not a.no_tta, why=not a.no_explain)
-        save_report(r, out)
+        if Path(a.path).is_file() and Path(a.path).suffix.lower() not in TABLE_EXTS:   # one image
+            r = patient_report(a.path, a.male, a.age, a.model, tta=not a.no_tta, why=not a.no_explain)
+            save_report(r, out); print('\n'.join(r['lines'])); print(f"report: {out}")
+            return 0
+        items = items_from(a.path, a.male, a.age, a.images)
+        t = save_reports(items, out, a.model, tta=not a.no_tta, why=not a.no_explain, progress=sys.stderr.isatty(),
+                         log=lambda s: print(s, file=sys.stderr))
     except (FileNotFoundError, ValueError, ModelFileError, RadiographError) as ex:   # a QualityError is a ValueError
         print(f"boneage report: {str(ex).splitlines()[0]}", file=sys.stderr); return 1
-    print('\n'.join(r['lines'])); print(f"report: {out}")
-    return 0
+    n = int((t.page > 0).sum())
+    print(f"report: {out} ({n} of {len(t)} radiographs, a page each)" if n else f"boneage report: none of the {len(t)} radiographs could be used", file=sys.stderr if not n else sys.stdout)
+    return 0 if n == len(t) else 2 if n else 1
+
