@@ -14,8 +14,9 @@ from .laterality import LateralityNet, train_pair_net, pair_probability, save_la
 import boneage_core
 
 # %% auto #0
-__all__ = ['POLARITY_FORMAT', 'POLARITY_PREPROC', 'NEGATIVE', 'INVERT', 'train_polarity', 'negative_probability', 'save_polarity',
-           'load_polarity', 'default_polarity_path', 'get_polarity', 'negative_check', 'polarity_flags', 'as_positive']
+__all__ = ['POLARITY_FORMAT', 'POLARITY_PREPROC', 'NEGATIVE', 'INVERT', 'INVERT_TURNED', 'train_polarity', 'negative_probability',
+           'save_polarity', 'load_polarity', 'default_polarity_path', 'get_polarity', 'negative_check', 'inverts',
+           'polarity_flags', 'as_positive']
 
 # %% ../nbs/12b_polarity.ipynb #b0a1c006
 POLARITY_FORMAT = 'boneage-polarity/1'
@@ -49,19 +50,27 @@ def get_polarity(path=None):
 # %% ../nbs/12b_polarity.ipynb #b0a1c009
 NEGATIVE = 0.5   # negative probability above which `predict` flags an image
 INVERT = 0.99    # ... and above which it inverts it before predicting (no image of the RSNA training split scored above 0.96 as given)
+INVERT_TURNED = 0.995   # ... or above which one of its other three quarter turns inverts it (no RSNA image's turn scored above 0.991)
 
-def negative_check(img, path=None) -> float:
-    "Probability that the radiograph `img` (an array, any size) is a negative, by the polarity model at `path` (default: the shipped one) through its own preprocessing."
+def negative_check(img, path=None) -> np.ndarray:
+    "Probabilities that the radiograph `img` (an array, any size) is a negative as given and turned by 90, 180 and 270 degrees counterclockwise, by the polarity model at `path` (default: the shipped one) through its own preprocessing."
     net, meta = get_polarity(path)
-    return float(negative_probability(net, prepare(img, meta)[None])[0])
+    x = prepare(img, meta)   # a square: turning it is turning the image
+    return negative_probability(net, np.stack([np.rot90(x, k) for k in range(4)]))
 
-def polarity_flags(p: float) -> list[str]:
-    "What `predict` says of an image with negative probability `p`: inverted (above `INVERT`), flagged only (above `NEGATIVE`), or nothing."
-    if p > INVERT: return [f"looked like a negative (bone dark, P {p:.3f}): inverted before predicting, check the image's polarity"]
-    if p > NEGATIVE: return [f"may be a negative (bone dark, P {p:.2f}): predicted as it is, if bone is dark invert the image and predict again"]
+def inverts(P):
+    "Whether `predict` inverts an image whose quarter turns score `P` (`negative_check`: (4,), or (N, 4) for N images; or the image as given alone): as given above `INVERT`, or another turn above `INVERT_TURNED`."
+    P = np.asarray(P, float)
+    return (P[..., 0] > INVERT) | (P[..., 1:].max(-1, initial=0) > INVERT_TURNED)
+
+def polarity_flags(P) -> list[str]:
+    "What `predict` says of an image whose four turns score `P` (`negative_check`; or one probability, the image as given): inverted (`inverts`), flagged only when the image as given scores above `NEGATIVE`, else nothing."
+    P = np.atleast_1d(np.asarray(P, float)); p = float(P.max())
+    if inverts(P): return [f"looked like a negative (bone dark, P {p:.3f}): inverted before predicting, check the image's polarity"]
+    if P[0] > NEGATIVE: return [f"may be a negative (bone dark, P {P[0]:.2f}): predicted as it is, if bone is dark invert the image and predict again"]
     return []
 
 def as_positive(img, path=None) -> tuple[np.ndarray, list[str]]:
-    "`(img, polarity_flags)`: a radiograph that surely looks like a negative (above `INVERT`) comes back inverted (float in [0, 1]), any other as it is."
-    p = negative_check(img, path)
-    return (1 - to_float01(img) if p > INVERT else img), polarity_flags(p)
+    "`(img, polarity_flags)`: a radiograph that surely looks like a negative, as given or turned (`inverts`), comes back inverted (float in [0, 1]), any other as it is."
+    P = negative_check(img, path)
+    return (1 - to_float01(img) if inverts(P) else img), polarity_flags(P)
