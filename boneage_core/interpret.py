@@ -229,11 +229,16 @@ def phantom_check(signal, n=400, size=64, epochs=8, n_eval=24, seed=0, tmp=None,
 _unfused = {}
 def explain(image, male: bool | None = None, model=None, sigma=None) -> dict:
     "Why one radiograph (path or array) gets its bone age: model input `x`, prediction `pred` (no TTA), `gradcam` map, coarse `zones`, and `table`: per zone the signed `shift` and `effect` (months) of blurring it, its `area` and `share` of the summed effect."
-    from boneage_core.predict import get_model, default_model_path
+    from boneage_core.predict import get_model
     from boneage_core.patient import _checked_input
+    x, male, _, source, flags = _checked_input(image, male, None, get_model(model)[1])
+    return _explain_checked(x, male, source, flags, model, sigma)
+
+def _explain_checked(x, male, source, flags, model=None, sigma=None) -> dict:
+    "`explain` of a model input `x` that passed `_checked_input`."
+    from boneage_core.predict import get_model, default_model_path
     from boneage_core.model import load_model
     fast, meta = get_model(model)
-    x, male, _, source, flags = _checked_input(image, male, None, meta)
     z = coarse_zones(x)
     pred = float(predict_months(fast, x[None], [male], meta['norm'])[0])
     t = region_occlusion_per_image(fast, x[None], [male], meta['norm'], z[None], ZONES, sigma, base=[pred]).set_index('region')[['shift', 'effect', 'area']]

@@ -149,7 +149,11 @@ def _checked_input(image, male, age, meta):
 def predict(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True) -> Prediction:
     "Bone age of one radiograph (path or array); sex and age default to the DICOM tags when present."
     m, meta = get_model(model)
-    x, male, age, source, flags = _checked_input(image, male, chronological_age_months, meta)
+    return _predict_checked(m, meta, _checked_input(image, male, chronological_age_months, meta), tta)
+
+def _predict_checked(m, meta, checked, tta=True) -> Prediction:
+    "The `Prediction` of one image's `_checked_input` by the model `m` with metadata `meta`."
+    x, male, age, source, flags = checked
     views = predict_months(m, x[None], [male], meta['norm'], tta=tta, per_view=True)
     return _prediction(views[0], male, age, meta, source, flags)
 

@@ -14,8 +14,8 @@ from .io import to_float01, RadiographError
 from .model import ModelFileError
 from .predict import get_model, default_model_path
 from .clinical import plot_reference
-from .patient import Prediction, predict, add_sex_options, items_from, TABLE_EXTS, _load, _checked_input
-from .interpret import explain, overlay
+from .patient import Prediction, add_sex_options, items_from, TABLE_EXTS, _load, _checked_input, _predict_checked
+from .interpret import overlay, _explain_checked
 
 # %% auto #0
 __all__ = ['RESEARCH_ONLY', 'REPORT_EXTS', 'model_line', 'report_lines', 'patient_report', 'plot_report', 'save_report',
@@ -56,11 +56,11 @@ def report_lines(p: Prediction, meta: dict, name: str, sex_from='given', age_fro
 # %% ../nbs/17_report.ipynb #396ea87c
 def patient_report(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True, why=True, reference=None) -> dict:
     "What the report of one radiograph (path or array) shows: `prediction` (`predict`'s, with its flags), the `image` as read, the model input `x`, `explanation` (`explain`'s; None with `why=False`) and the text `lines` (with a `reference` bone age, if given). Sex and age default to the DICOM tags, as in `predict`."
-    img, meta_img, source = _load(image)
-    p = predict(image, male, chronological_age_months, model, tta=tta)
-    _, meta = get_model(model)
-    e = explain(image, p.male, model) if why else None
-    x = e['x'] if why else _checked_input(image, p.male, None, meta)[0]
+    img, meta_img, _ = _load(image)   # shown as read; its header says where sex and age came from
+    m, meta = get_model(model)
+    x, p_male, _, source, flags = checked = _checked_input(image, male, chronological_age_months, meta)   # read and checked once
+    p = _predict_checked(m, meta, checked, tta)
+    e = _explain_checked(x, p_male, source, flags, model) if why else None
     sex_from = 'given' if male is not None else 'DICOM PatientSex'
     age_from = 'given' if chronological_age_months is not None else f"DICOM {meta_img.get('age_source') or 'header'}"
     name = Path(model).name if model else default_model_path().name
@@ -117,14 +117,14 @@ def save_reports(items: pd.DataFrame, path, model=None, tta=True, why=True, prog
     from matplotlib.backends.backend_pdf import PdfPages
     path = Path(path)
     if path.suffix.lower() != '.pdf': raise ValueError(f"{path}: the pages of several radiographs go into one PDF (.pdf)")
-    rows, out = list(items.itertuples(index=False)), []
+    rows, out, pages = list(items.itertuples(index=False)), [], 0
     with PdfPages(path, metadata={'Title': f"Bone age reports: {len(rows)} radiographs", 'Creator': f"boneage {__version__}"}) as pdf:
         for it in (progress_bar(rows) if progress else rows):
             try:
                 if not isinstance(it.path, str) or not it.path: raise RadiographError(it.id, "image file not found for this id")
                 r = patient_report(it.path, it.male, None if pd.isna(it.age) else it.age, model, tta, why, getattr(it, 'boneage_true', None))
-                fig = plot_report(r); pdf.savefig(fig); plt.close(fig)
-                out.append(dict(id=it.id, page=sum(o['page'] > 0 for o in out) + 1, error=''))
+                fig = plot_report(r); pdf.savefig(fig); plt.close(fig); pages += 1
+                out.append(dict(id=it.id, page=pages, error=''))
             except (RadiographError, ValueError, OSError) as e:   # unreadable, refused by the quality gate, sex unknown, not found
                 out.append(dict(id=it.id, page=0, error=str(e).splitlines()[0]))
                 if log: log(f"boneage report: {out[-1]['error']}")
