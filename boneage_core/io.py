@@ -169,7 +169,6 @@ def _read_dicom(path: Path):
         photometric = 'MONOCHROME2'
     bits = int(ds.get('BitsStored', 8 * raw.dtype.itemsize))
     arr = apply_modality_lut(raw, ds).astype(np.float64)
-    has_voi = 'VOILUTSequence' in ds or 'WindowCenter' in ds
     if 'VOILUTSequence' in ds:
         arr = apply_voi_lut(arr, ds).astype(np.float64); lo, hi = arr.min(), arr.max(); how = 'VOI LUT'
     elif 'WindowCenter' in ds and 'WindowWidth' in ds:

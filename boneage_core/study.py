@@ -56,6 +56,11 @@ def _kernel_manager():
             # jupyter's default is a path relative to the working directory), removed when the process ends
             d = tempfile.mkdtemp(prefix='boneage-'); atexit.register(shutil.rmtree, d, True)
             super().__init__(**{'transport': 'ipc', 'ip': f'{d}/k', **kw})
+        async def _async_interrupt_kernel(self):
+            # jupyter_client interrupts (SIGINT) a kernel before asking it to shut down; the notebook has run to its end, so there
+            # is nothing to stop, and a SIGINT that lands while the kernel is still sending its last messages makes it print
+            # "KeyboardInterrupt caught in kernel" on our stderr (seen on a loaded machine). The shutdown request alone ends it.
+            if not self.shutting_down: await super()._async_interrupt_kernel()
     return IPCKernelManager
 
 def _key(params):

@@ -99,3 +99,28 @@ def test_study_output_is_quiet(tiny_nbs, tmp_path):
     assert [l.split(' ')[0] for l in r.stdout.splitlines() if l.startswith('[')] == ['[explore]', '[explore]', '[train]', '[train]']
     seen = (tmp_path/'res'/'explore'/'seen.txt').read_text().split()
     assert 'environment.json' in seen and not [f for f in seen if f.startswith('kernel')], seen   # what the running notebook saw in its folder
+
+
+def test_study_kernel_is_not_interrupted_at_shutdown(tmp_path):
+    """jupyter_client sends a kernel SIGINT before its shutdown request; a study notebook's kernel gets the request alone
+    (a SIGINT that lands while the kernel still sends its last messages prints 'KeyboardInterrupt caught in kernel').
+    The kernel installs a SIGINT handler that writes a file and keeps it past the cell; the file must not appear."""
+    import asyncio
+    from boneage_core.study import _kernel_manager
+
+    async def shut_down(f):
+        km = _kernel_manager()(kernel_name='python3'); await km.start_kernel()
+        kc = km.client(); kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            code = ("import signal; get_ipython().kernel.post_handler_hook = lambda: None\n"
+                    f"_ = signal.signal(signal.SIGINT, lambda *a: open({str(f)!r}, 'w').write('SIGINT'))")
+            assert (await kc.execute_interactive(code, timeout=60, output_hook=lambda m: None))['content']['status'] == 'ok'
+            assert await km.is_alive()
+        finally:
+            kc.stop_channels(); await km.shutdown_kernel()
+        return await km.is_alive()
+
+    f = tmp_path/'sigint.txt'
+    assert asyncio.run(shut_down(f)) is False   # the shutdown request ended it
+    assert not f.exists(), f.read_text()
