@@ -25,7 +25,7 @@ from .rotation import as_upright
 __all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems',
            'Prediction', 'crop_flags', 'age_flags', 'side_flags', 'body_part_flags', 'predict', 'crop_shares',
            'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options',
-           'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
+           'add_input_options', 'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -248,14 +248,18 @@ def add_sex_options(p):
     g = p.add_mutually_exclusive_group(); g.add_argument('--male', dest='male', action='store_const', const=True, help='a boy (default: the DICOM PatientSex tag)')
     g.add_argument('--female', dest='male', action='store_const', const=False, help='a girl')
 
+def add_input_options(p):
+    "The inputs `predict` and `report` share: PATH (an image, a folder or a label table), `--male`/`--female`, `--age`, `--images`, `--model`."
+    p.add_argument('path', help='image file (PNG/JPEG/DICOM), folder of images, or csv/xlsx with id + sex (+ age, bone age) columns')
+    add_sex_options(p)
+    p.add_argument('--age', type=float, help='chronological age in months, for BA-CA and the Z-score (default: the DICOM header, if any)')
+    p.add_argument('--images', help='folder of the images named in a label table (default: beside it)')
+    p.add_argument('--model', help='model file (default: the shipped model)')
+
 def add_predict_parser(sub):
     "The `predict` subcommand's arguments."
     p = sub.add_parser('predict', help='bone age of a radiograph, a folder, or a label table (csv/xlsx)')
-    p.add_argument('path', help='image file (PNG/JPEG/DICOM), folder of images, or csv/xlsx with id + sex (+ age) columns')
-    add_sex_options(p)
-    p.add_argument('--age', type=float, help='chronological age in months (for BA-CA and the Z-score)')
-    p.add_argument('--images', help='folder of the images named in a label table (default: beside it)')
-    p.add_argument('--model', help='model file (default: the shipped model)')
+    add_input_options(p)
     p.add_argument('--out', help='write the CSV here (default: stdout)')
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation (faster; uncertainty from the model error only)')
     return p

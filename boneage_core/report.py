@@ -14,7 +14,7 @@ from .io import to_float01, RadiographError
 from .model import ModelFileError
 from .predict import get_model, default_model_path
 from .clinical import plot_reference
-from .patient import Prediction, add_sex_options, items_from, TABLE_EXTS, _load, _checked_input, _predict_checked
+from .patient import Prediction, add_input_options, items_from, TABLE_EXTS, _load, _checked_input, _predict_checked
 from .interpret import overlay, _explain_checked
 
 # %% auto #0
@@ -134,11 +134,7 @@ def save_reports(items: pd.DataFrame, path, model=None, tta=True, why=True, prog
 def add_report_parser(sub):
     "The `report` subcommand's arguments."
     p = sub.add_parser('report', help="a one-page report (PDF/PNG/SVG) of a radiograph, or one PDF page per image of a folder or label table: bone age with its interval on the Greulich-Pyle chart, the checks' flags, where the model looked")
-    p.add_argument('path', help='image file (PNG/JPEG/DICOM), folder of images, or csv/xlsx with id + sex (+ age, bone age) columns')
-    add_sex_options(p)
-    p.add_argument('--age', type=float, help='chronological age in months (default: the DICOM header, if any)')
-    p.add_argument('--images', help='folder of the images named in a label table (default: beside it)')
-    p.add_argument('--model', help='model file (default: the shipped model)')
+    add_input_options(p)
     p.add_argument('--out', help='report file: .pdf, .png or .svg for one image, .pdf for several (default: report-<name>.pdf here)')
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation')
     p.add_argument('--no-explain', action='store_true', help='leave out Grad-CAM and the zone effects (faster)')
