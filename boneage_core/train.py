@@ -17,8 +17,9 @@ from .preprocess import PreprocConfig, cached_images
 from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
 
 # %% auto #0
-__all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'Checkpoints', 'init_from', 'bone_age_learner',
-           'split_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint', 'train_ensemble']
+__all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'ResumedBar', 'Checkpoints', 'init_from',
+           'bone_age_learner', 'split_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint',
+           'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -72,6 +73,14 @@ class History(Callback):
     def after_epoch(self):
         if _skipped(self): return
         with open(self.path/self.fname, 'a') as fh: fh.write(','.join(str(t) for t in self.recorder.log) + '\n')
+
+class ResumedBar(Callback):
+    "The progress bar of a resumed run counts from the epoch it resumes at: fastprogress skips the updates of epochs that pass quickly, so after the skipped ones it said 'Epoch 6/35' all through a run resumed at epoch 12."
+    order = 61   # after the ProgressCallback's update of the epoch, before fastai skips one
+    def __init__(self, start): self.start = start
+    def before_epoch(self):
+        mb = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
+        if mb is not None and self.epoch == self.start: mb.main_bar.last_v, mb.main_bar.wait_for = self.epoch, 1
 
 # %% ../nbs/06_train.ipynb #7fc2dc81
 class Checkpoints(Callback):
@@ -183,7 +192,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
         lr = cfg.lr if cfg.lr is not None else float(learn.lr_find(show_plot=False).valley)
     ck = Checkpoints(state); ck.state['lr'] = lr
     (out/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
-    cbs = [ck, History(fname='history.csv', append=start > 0), EarlyStop(monitor='mae_months', comp=np.less, patience=cfg.patience)]
+    cbs = [ck, History(fname='history.csv', append=start > 0), EarlyStop(monitor='mae_months', comp=np.less, patience=cfg.patience), ResumedBar(start)]
     t0 = time.time()
     with _distributed(learn):
         if start < cfg.epochs: learn.fit_one_cycle(cfg.epochs, lr, cbs=cbs, start_epoch=start)

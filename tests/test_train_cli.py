@@ -107,3 +107,16 @@ def test_train_seeds_at_once_normalised_as_another_model(tmp_path, capsys):
                         '--dst', str(tmp_path/'abc.safetensors')], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]                       # the 40-px run and the two 48-px members: one ensemble
     assert len(load_model(tmp_path/'abc.safetensors')[0].members) == 3
+
+
+def test_resumed_run_counts_its_epochs(tmp_path, capsys):
+    "A stopped run asked again (here: for more epochs) resumes at its next epoch, and its progress bar says that epoch, not the 6th."
+    data = phantom_data(n=40, size=48, seed=0, root=tmp_path/'ph', progress=False)
+    run = ['train', '--data', str(data), '--out', str(tmp_path/'r'), '--arch', 'resnet10t', '--size', '32', '--lr', '1e-3', '--bs', '16', '--seed', '0', '--patience', '20']
+    assert main(run + ['--epochs', '7']) == 0
+    capsys.readouterr()
+    assert main(run + ['--epochs', '9']) == 0
+    out = capsys.readouterr().out
+    assert f"resuming {tmp_path/'r'} at epoch 7" in out
+    assert 'Epoch 8/9' in out and 'Epoch 9/9' in out and 'Epoch 6/9' not in out, out[-1500:]
+    assert json.loads((tmp_path/'r'/'result.json').read_text())['epochs_run'] == 9
