@@ -135,9 +135,9 @@ def _checked_frame(img, meta):
     frame, turned = as_upright(frame)
     return frame, inverted + turned
 
-def _checked_input(image, male, age, meta):
-    "(model input, male, age, source, flags) of one image (path or array) that passes the quality gate; else a one-line error naming it."
-    img, meta_img, source = _load(image)
+def _checked_input(image, male, age, meta, loaded=None):
+    "(model input, male, age, source, flags) of one image (path or array; `loaded`: its `_load` when the caller has it) that passes the quality gate; else a one-line error naming it."
+    img, meta_img, source = loaded or _load(image)
     flags = (age_flags(meta_img) if age is None else []) + side_flags(meta_img) + body_part_flags(meta_img)   # an age given by the user is theirs to vouch for
     male, age = _sex_age(male, age, meta_img, source)
     problems = quality_problems(img, meta_img)

@@ -56,9 +56,9 @@ def report_lines(p: Prediction, meta: dict, name: str, sex_from='given', age_fro
 # %% ../nbs/17_report.ipynb #396ea87c
 def patient_report(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True, why=True, reference=None) -> dict:
     "What the report of one radiograph (path or array) shows: `prediction` (`predict`'s, with its flags), the `image` as read, the model input `x`, `explanation` (`explain`'s; None with `why=False`) and the text `lines` (with a `reference` bone age, if given). Sex and age default to the DICOM tags, as in `predict`."
-    img, meta_img, _ = _load(image)   # shown as read; its header says where sex and age came from
+    img, meta_img, _ = loaded = _load(image)   # shown as read; its header says where sex and age came from
     m, meta = get_model(model)
-    x, p_male, _, source, flags = checked = _checked_input(image, male, chronological_age_months, meta)   # read and checked once
+    x, p_male, _, source, flags = checked = _checked_input(image, male, chronological_age_months, meta, loaded)   # read and checked once
     p = _predict_checked(m, meta, checked, tta)
     e = _explain_checked(x, p_male, source, flags, model) if why else None
     sex_from = 'given' if male is not None else 'DICOM PatientSex'
