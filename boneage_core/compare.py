@@ -11,7 +11,7 @@ import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt, seaborn as sns
 from .model import load_model
 from .evaluate import bootstrap_ci, paired_comparison, _mae
-from .train import TrainConfig, train
+from .train import TrainConfig, train, history_seconds
 
 # %% auto #0
 __all__ = ['run_name', 'train_grid', 'train_minutes', 'inference_speed', 'compare_runs', 'plot_comparison']
@@ -42,9 +42,7 @@ def _run_net(d: Path):
 def train_minutes(d: Path) -> float:
     "Training time of a run: the sum of its epochs in `history.csv` (complete across resumes), else `result.json`'s."
     h = d/'history.csv'
-    if h.exists():
-        t = pd.read_csv(h)['time'].astype(str).str.split(':')
-        if len(t): return float(sum(int(m) * 60 + int(s) for m, s in t)) / 60
+    if h.exists() and len(pd.read_csv(h)): return history_seconds(h) / 60
     return json.loads((d/'result.json').read_text())['train_seconds'] / 60
 
 def inference_speed(run, n=64, bs=32, repeats=2) -> float:

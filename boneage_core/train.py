@@ -17,8 +17,8 @@ from .preprocess import PreprocConfig, cached_images
 from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
 
 # %% auto #0
-__all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'ResumedBar', 'Checkpoints', 'init_from',
-           'bone_age_learner', 'split_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint',
+__all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'history_seconds', 'ResumedBar', 'Checkpoints',
+           'init_from', 'bone_age_learner', 'split_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint',
            'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
@@ -74,6 +74,12 @@ class History(Callback):
         if _skipped(self): return
         with open(self.path/self.fname, 'a') as fh: fh.write(','.join(str(t) for t in self.recorder.log) + '\n')
 
+def history_seconds(f, before=None) -> float:
+    "Seconds of training recorded in a run's `history.csv` (fastai's 'mm:ss' or 'h:mm:ss' per epoch; an epoch redone after a stop counts once), all epochs or those `< before`."
+    h = pd.read_csv(f, dtype={'time': str}).drop_duplicates('epoch', keep='last')
+    if before is not None: h = h[h.epoch < before]
+    return float(sum(sum(int(x) * 60 ** i for i, x in enumerate(reversed(t.split(':')))) for t in h.time.dropna()))
+
 class ResumedBar(Callback):
     "The progress bar of a resumed run counts from the epoch it resumes at: fastprogress skips the updates of epochs that pass quickly, so after the skipped ones it said 'Epoch 6/35' all through a run resumed at epoch 12."
     order = 61   # after the ProgressCallback's update of the epoch, before fastai skips one
@@ -84,11 +90,13 @@ class ResumedBar(Callback):
 
 # %% ../nbs/06_train.ipynb #7fc2dc81
 class Checkpoints(Callback):
-    "Each epoch: keep `best` (lowest validation MAE) and `last` (with optimiser) plus `state.json`, so a run can resume."
+    "Each epoch: keep `best` (lowest validation MAE) and `last` (with optimiser) plus `state.json` (with the training seconds so far), so a run can resume."
     order = 70  # after the Recorder has the epoch's metrics
-    def __init__(self, state=None): self.state = state or {'best': float('inf'), 'best_epoch': -1, 'epoch': -1}
+    def __init__(self, state=None): self.state = state or {'best': float('inf'), 'best_epoch': -1, 'epoch': -1, 'seconds': 0.0}
+    def before_epoch(self): self.t0 = time.time()
     def after_epoch(self):
         if _skipped(self): return
+        self.state['seconds'] = self.state.get('seconds', 0.0) + time.time() - self.t0
         mae = float(self.recorder.values[-1][self.recorder.metric_names[1:].index('mae_months')])
         if mae < self.state['best']:
             self.state.update(best=mae, best_epoch=self.epoch); self.learn.save('best', with_opt=False)
@@ -186,6 +194,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
     state, start = None, 0
     if resume and state_f.exists() and (out/'checkpoints'/'last.pth').exists():
         state = json.loads(state_f.read_text()); start = state['epoch'] + 1
+        if 'seconds' not in state: state['seconds'] = history_seconds(out/'history.csv', before=start) if (out/'history.csv').exists() else 0.0   # a state from before it was kept
         learn.load('last', with_opt=True); lr = state['lr']
         print(f"resuming {out} at epoch {start} (best so far {state['best']:.2f} months at epoch {state['best_epoch']})")
     else:
@@ -193,13 +202,11 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
     ck = Checkpoints(state); ck.state['lr'] = lr
     (out/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
     cbs = [ck, History(fname='history.csv', append=start > 0), EarlyStop(monitor='mae_months', comp=np.less, patience=cfg.patience), ResumedBar(start)]
-    t0 = time.time()
     with _distributed(learn):
         if start < cfg.epochs: learn.fit_one_cycle(cfg.epochs, lr, cbs=cbs, start_epoch=start)
-    secs = time.time() - t0
     learn.model.float().to(memory_format=torch.contiguous_format)
     return _write_run(out, learn.model.cpu(), cfg, dls.norm, dtr, Xva, dva, ck.state, df.attrs.get('root'),
-                      train_seconds=round(secs, 1), lr=lr)
+                      train_seconds=round(ck.state.get('seconds', 0.0), 1), lr=lr)   # every piece of a resumed run
 
 def _write_run(out, model, cfg, norm, dtr, Xva, dva, state, data, **extra) -> dict:
     "Score `model` on the validation rows, then write `model.safetensors`, `result.json` and `valid_preds.csv` to `out`."
