@@ -4,11 +4,11 @@
 
 # %% ../nbs/08_compare.ipynb #16ca1535
 from __future__ import annotations
-import json, os, time
+import json, time
 from dataclasses import asdict
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-import matplotlib.pyplot as plt, seaborn as sns
+import pandas as pd, torch
+import matplotlib.pyplot as plt
 from .model import load_model
 from .evaluate import bootstrap_ci, paired_comparison, _mae
 from .train import TrainConfig, train, history_seconds

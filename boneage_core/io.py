@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_io.ipynb #730c7fd1
 from __future__ import annotations
-import datetime, io, os, warnings
+import datetime
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError

@@ -4,10 +4,10 @@
 
 # %% ../nbs/05_model.ipynb #b7a0e047
 from __future__ import annotations
-import copy, functools, json, math, os, time
-from dataclasses import dataclass, asdict, field, replace
+import copy, functools, json, os
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
-import numpy as np, pandas as pd, torch, torch.nn as nn, timm
+import numpy as np, torch, torch.nn as nn, timm
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.torch_core import TensorImage, TensorBase, default_device

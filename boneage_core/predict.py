@@ -5,7 +5,7 @@
 # %% ../nbs/09_predict.ipynb #a762c9a5
 from __future__ import annotations
 from pathlib import Path
-import numpy as np, pandas as pd
+import numpy as np
 from .io import read_radiograph, to_float01
 from .preprocess import preprocess, resize_square
 from .model import load_model, ModelFileError, for_inference

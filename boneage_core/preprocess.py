@@ -5,7 +5,7 @@
 # %% ../nbs/02_preprocess.ipynb #9267a179
 from __future__ import annotations
 import json, hashlib, os, time
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image

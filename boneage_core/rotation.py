@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 import numpy as np, torch
-from .io import to_float01
 from .preprocess import PreprocConfig
 from .predict import prepare
 from .laterality import LateralityNet, train_pair_net, pair_probability, save_laterality, load_laterality

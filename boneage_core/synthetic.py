@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_synthetic.ipynb #2e3612be
 from __future__ import annotations
-import json, math, os, time
+import json, math, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
@@ -165,7 +165,7 @@ def render_phantom(boneage, male, size=256, rng=None, signal_regions=None, nuisa
     cv = _Canvas(size, T)
     spread = rng.uniform(0.7, 1.3) if nuisance else 1.0
     _draw_forearm_carpals(cv, mats, rng)
-    tips = [_draw_ray(cv, f, mats, rng, spread) for f in RAYS]
+    for f in RAYS: _draw_ray(cv, f, mats, rng, spread)
     # palm and wrist soft tissue
     cv.capsule((0.43, 0.645), (0.56, 0.645), 0.085, layer='soft'); cv.capsule((0.45, 0.71), (0.55, 0.71), 0.08, layer='soft')
     cv.capsule((0.49, 0.74), (0.49, 1.4), 0.085, layer='soft')

@@ -12,7 +12,7 @@ from fastai.learner import Learner
 from fastai.callback.core import Callback
 from fastai.callback.tracker import EarlyStoppingCallback
 import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
-from fastai.torch_core import set_seed, default_device
+from fastai.torch_core import set_seed
 from .preprocess import PreprocConfig, cached_images
 from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
 
