@@ -96,7 +96,7 @@ class Checkpoints(Callback):
     def before_epoch(self): self.t0 = time.time()
     def after_epoch(self):
         if _skipped(self): return
-        self.state['seconds'] = self.state.get('seconds', 0.0) + time.time() - self.t0
+        self.state['seconds'] += time.time() - self.t0
         mae = float(self.recorder.values[-1][self.recorder.metric_names[1:].index('mae_months')])
         if mae < self.state['best']:
             self.state.update(best=mae, best_epoch=self.epoch); self.learn.save('best', with_opt=False)
@@ -206,7 +206,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
         if start < cfg.epochs: learn.fit_one_cycle(cfg.epochs, lr, cbs=cbs, start_epoch=start)
     learn.model.float().to(memory_format=torch.contiguous_format)
     return _write_run(out, learn.model.cpu(), cfg, dls.norm, dtr, Xva, dva, ck.state, df.attrs.get('root'),
-                      train_seconds=round(ck.state.get('seconds', 0.0), 1), lr=lr)   # every piece of a resumed run
+                      train_seconds=round(ck.state['seconds'], 1), lr=lr)   # every piece of a resumed run
 
 def _write_run(out, model, cfg, norm, dtr, Xva, dva, state, data, **extra) -> dict:
     "Score `model` on the validation rows, then write `model.safetensors`, `result.json` and `valid_preds.csv` to `out`."

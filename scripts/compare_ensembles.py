@@ -15,6 +15,7 @@ import numpy as np
 from boneage_core.data import read_kaggle, get_split, shared_data
 from boneage_core.evaluate import paired_comparison
 from boneage_core.patient import predict_views
+from boneage_core.study import run_split
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument('--base', nargs='+', required=True); ap.add_argument('--add', nargs='+', required=True)
@@ -22,7 +23,7 @@ ap.add_argument('--data', default=None); ap.add_argument('--split', default=None
 a = ap.parse_args()
 model_file = lambda r: Path(r) if Path(r).suffix == '.safetensors' else Path(r)/'model.safetensors'
 first = model_file(a.base[0]).parent
-split = Path(a.split) if a.split else next((p for p in (first/'split.csv', first.parent/'split.csv') if p.exists()), None)
+split = Path(a.split) if a.split else run_split(model_file(a.base[0]))
 if split is None: raise SystemExit(f'no split.csv beside {first} or in its parent: give --split')
 data = Path(a.data) if a.data else shared_data()
 if data is None: raise SystemExit('no data: give --data (the Kaggle-layout folder of the real 100-px RSNA set)')

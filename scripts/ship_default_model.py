@@ -14,6 +14,7 @@ from boneage_core.model import combine_models
 from boneage_core.evaluate import performance_record
 from boneage_core.predict import ship_model
 from boneage_core.patient import evaluate_uncertainty, predict_views
+from boneage_core.study import run_split
 from boneage_core.uncertainty import fit_uncertainty
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -21,7 +22,7 @@ ap.add_argument('runs', nargs='+'); ap.add_argument('--data', default=None); ap.
 ap.add_argument('--dst', default='boneage_core/models/default.safetensors')
 a = ap.parse_args()
 runs = [Path(r) for r in a.runs]; data = Path(a.data) if a.data else shared_data()
-split = Path(a.split) if a.split else next((p for p in (runs[0]/'split.csv', runs[0].parent/'split.csv') if p.exists()), runs[0]/'split.csv')
+split = Path(a.split) if a.split else run_split(runs[0]/'model.safetensors') or runs[0]/'split.csv'
 df = get_split(read_kaggle(data), split)          # the split the runs were trained with
 va, te = df[df.split == 'valid'], df[df.split == 'test']
 src = runs[0]/'model.safetensors'
