@@ -6,7 +6,7 @@
 from __future__ import annotations
 import hashlib, sys
 from pathlib import Path
-from .model import load_model, ModelFileError, BoneAgeEnsemble
+from .model import load_model, ModelFileError, BoneAgeEnsemble, nets_summary
 
 
 # %% auto #0
@@ -28,6 +28,7 @@ def card_record(model=None) -> dict:
     nets = list(m.members) if isinstance(m, BoneAgeEnsemble) else [m]
     return dict(file=p.name, bytes=p.stat().st_size, sha256=hashlib.sha256(p.read_bytes()).hexdigest(), meta=meta,
                 params=sum(t.numel() for t in m.parameters()), n_nets=len(nets), ensemble=isinstance(m, BoneAgeEnsemble),
+                archs=[n.arch for n in nets], arch_params={n.arch: sum(t.numel() for t in n.parameters()) for n in nets},
                 sizes=[n.input_size or meta['preproc'].size for n in nets])
 
 
@@ -95,8 +96,11 @@ def model_card(model=None, measured: dict | None = None) -> str:
     """A Markdown model card for a model file (default: the shipped one), written from what the file records; what it does not record is said to be missing.
     `measured`: figures measured elsewhere (e.g. by the study's `23_evaluate`: `performance`, `valid_mae`, `valid_mae_tta`, `test_split`), in place of the file's own."""
     r = card_record(model); meta = r['meta']; info = {**(meta.get('info') or {}), **(measured or {})}; pp = meta['preproc']
-    net = f"`{meta['arch']}`" if not r['ensemble'] else f"ensemble of {r['n_nets']} × `{meta['arch']}` (their predictions averaged)"
-    sizes, each = sorted(set(r['sizes'])), f" ({r['params'] / r['n_nets'] / 1e6:.1f} M each)" if r['ensemble'] else ''
+    net = f"`{meta['arch']}`" if not r['ensemble'] else f"ensemble of {nets_summary(r['archs'], quote='`')} (their predictions averaged)"
+    ap = r['arch_params']; mixed = len(ap) > 1
+    each = '' if not r['ensemble'] else (f" ({', '.join(f'{a} {n / 1e6:.1f} M' for a, n in ap.items())} each)" if mixed
+                                          else f" ({r['params'] / r['n_nets'] / 1e6:.1f} M each)")
+    sizes = sorted(set(r['sizes']))
     num = lambda k: f"{info[k]:,}" if isinstance(info.get(k), int) else 'not recorded'
     ts = info.get('test_split') or {}
     held = f"; {ts['n']:,} held-out test images" if ts.get('n') else ''
@@ -117,8 +121,9 @@ def model_card(model=None, measured: dict | None = None) -> str:
          '## Training', '', f"Data: {info.get('data', 'not recorded')}; {num('n_train')} training and {num('n_valid')} validation images{held}.", '']
     ms = _members(info)
     if ms:
-        L += ['| net | seed | epochs | lr | batch | loss | ImageNet start | input | validation MAE |', '|---|---|---|---|---|---|---|---|---|']
-        L += [f"| {i + 1} | {m['cfg'].get('seed', '')} | {m['cfg'].get('epochs', '')} | {m['cfg'].get('lr', '')} | {m['cfg'].get('bs', '')} | "
+        bb = (lambda m: f" {m['cfg'].get('arch', '')} |") if mixed else (lambda m: '')   # a backbone column where they differ
+        L += [f"| net |{' backbone |' * mixed} seed | epochs | lr | batch | loss | ImageNet start | input | validation MAE |", '|---|---|---|---|---|---|---|---|---|' + '---|' * mixed]
+        L += [f"| {i + 1} |{bb(m)} {m['cfg'].get('seed', '')} | {m['cfg'].get('epochs', '')} | {m['cfg'].get('lr', '')} | {m['cfg'].get('bs', '')} | "
               f"{m['cfg'].get('loss', '')} | {'yes' if m['cfg'].get('pretrained') else 'no'} | {(m['cfg'].get('preproc') or {}).get('size', '')} px | "
               f"{_f(m['valid_mae'])} |" for i, m in enumerate(ms)]
     else: L.append('No training record in the file.')

@@ -18,8 +18,8 @@ import boneage_core
 # %% auto #0
 __all__ = ['OFFLINE_WEIGHTS', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
            'efficientnet_lite0_offline_weights', 'timm_weights_file', 'create_backbone', 'BoneAgeNet',
-           'BoneAgeEnsemble', 'for_inference', 'channels_last', 'tune_cpu_malloc', 'ArrayDL', 'Norm', 'PixNorm',
-           'bone_age_dls', 'ModelFileError', 'save_model', 'model_meta', 'load_model', 'member_record',
+           'BoneAgeEnsemble', 'nets_summary', 'for_inference', 'channels_last', 'tune_cpu_malloc', 'ArrayDL', 'Norm',
+           'PixNorm', 'bone_age_dls', 'ModelFileError', 'save_model', 'model_meta', 'load_model', 'member_record',
            'combine_models', 'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
@@ -124,6 +124,11 @@ class BoneAgeEnsemble(nn.Module):
         self.arch = archs[0] if len(set(archs)) == 1 else '+'.join(archs)
         self.use_sex = any(m.use_sex for m in members)
     def forward(self, x, male): return torch.stack([m(x, male) for m in self.members]).mean(0)
+
+def nets_summary(archs, times='×', quote='') -> str:
+    "How many nets of each architecture, in order of first appearance: `['a', 'a', 'b']` -> '2 × a + 1 × b'."
+    counts = {a: list(archs).count(a) for a in dict.fromkeys(archs)}
+    return ' + '.join(f'{n} {times} {quote}{a}{quote}' for a, n in counts.items())
 
 # %% ../nbs/05_model.ipynb #1f96407b
 def for_inference(model):
@@ -300,7 +305,8 @@ def combine_models(paths, dst, info: dict = None, half=False) -> Path:
 # %% ../nbs/05_model.ipynb #a3f4a90a
 def extract_members(path, out) -> list[Path]:
     """Write each member of the ensemble file `path` to `out/NAME/model.safetensors`, NAME `seed-S` (`member-I` where no seed is
-    recorded; `-Spx` added for a member that resizes its input to S px), with its own input size and its record. Weights as stored."""
+    recorded; `-Spx` added for a member that resizes its input to S px, `-ARCH` for one of another architecture than the first
+    member's, so a second backbone's seeds keep their own names), with its own input size and its record. Weights as stored."""
     m, meta = load_model(path)
     if not isinstance(m, BoneAgeEnsemble): raise ValueError(f"{path}: a single net, not an ensemble; use the file itself")
     recs = meta['info'].get('members') or []
@@ -309,7 +315,8 @@ def extract_members(path, out) -> list[Path]:
     out, paths = Path(out), []
     for i, (net, rec) in enumerate(zip(m.members, recs)):
         seed = rec.get('seed', (rec.get('config') or {}).get('seed'))
-        name = (f'seed-{seed}' if seed is not None else f'member-{i}') + (f'-{net.input_size}px' if net.input_size else '')
+        name = ((f'seed-{seed}' if seed is not None else f'member-{i}') + (f'-{net.input_size}px' if net.input_size else '')
+                + (f'-{net.arch}' if net.arch != m.members[0].arch else ''))
         if any(q.parent.name == name for q in paths): name += f'-{i}'
         info = {**shared, **{k: rec[k] for k in ('config', 'valid_mae', 'best_epoch') if rec.get(k) is not None}, 'extracted_from': str(path)}
         paths.append(save_model(net, out/name/'model.safetensors', replace(meta['preproc'], size=net.input_size or meta['preproc'].size),
