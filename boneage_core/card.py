@@ -97,9 +97,8 @@ def model_card(model=None, measured: dict | None = None) -> str:
     `measured`: figures measured elsewhere (e.g. by the study's `23_evaluate`: `performance`, `valid_mae`, `valid_mae_tta`, `test_split`), in place of the file's own."""
     r = card_record(model); meta = r['meta']; info = {**(meta.get('info') or {}), **(measured or {})}; pp = meta['preproc']
     net = f"`{meta['arch']}`" if not r['ensemble'] else f"ensemble of {nets_summary(r['archs'], quote='`')} (their predictions averaged)"
-    ap = r['arch_params']; mixed = len(ap) > 1
-    each = '' if not r['ensemble'] else (f" ({', '.join(f'{a} {n / 1e6:.1f} M' for a, n in ap.items())} each)" if mixed
-                                          else f" ({r['params'] / r['n_nets'] / 1e6:.1f} M each)")
+    ap = r['arch_params']; mixed = len(ap) > 1   # each architecture named only where there are several
+    each = f" ({', '.join((f'{a} ' if mixed else '') + f'{n / 1e6:.1f} M' for a, n in ap.items())} each)" if r['ensemble'] else ''
     sizes = sorted(set(r['sizes']))
     num = lambda k: f"{info[k]:,}" if isinstance(info.get(k), int) else 'not recorded'
     ts = info.get('test_split') or {}

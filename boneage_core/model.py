@@ -5,6 +5,7 @@
 # %% ../nbs/05_model.ipynb #b7a0e047
 from __future__ import annotations
 import copy, functools, json, os
+from collections import Counter
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, timm
@@ -127,8 +128,7 @@ class BoneAgeEnsemble(nn.Module):
 
 def nets_summary(archs, times='×', quote='') -> str:
     "How many nets of each architecture, in order of first appearance: `['a', 'a', 'b']` -> '2 × a + 1 × b'."
-    counts = {a: list(archs).count(a) for a in dict.fromkeys(archs)}
-    return ' + '.join(f'{n} {times} {quote}{a}{quote}' for a, n in counts.items())
+    return ' + '.join(f'{n} {times} {quote}{a}{quote}' for a, n in Counter(archs).items())   # Counter keeps first-seen order
 
 # %% ../nbs/05_model.ipynb #1f96407b
 def for_inference(model):
