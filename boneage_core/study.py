@@ -257,6 +257,8 @@ def main(argv=None):
     t.add_argument('--patience', type=int, default=4, help='early stopping: epochs without a better validation MAE (default: 4)')
     t.add_argument('--seeds', type=int, nargs='+', metavar='S', help='several training seeds: one member each (OUT/seed-S), their average in OUT (an ensemble)')
     t.add_argument('--jobs', type=int, help='with --seeds: members trained at once, one process each (default: 4 on a GPU, 1 on a CPU)')
+    t.add_argument('--time-limit', type=float, metavar='SECONDS', help='with --seeds: stop (or do not start) the members, last seeds first, that '
+                   'their measured epoch times say cannot finish within this many seconds; the first always finishes')
     t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, help='NHWC weights and activations (default: on a GPU only; '
                    'on a CPU it trains depthwise-conv nets such as MobileNetV2 and EfficientNet-Lite0 1.3-2x faster: benchmarks/train_speed.py)')
@@ -291,8 +293,8 @@ def main(argv=None):
             cfg = TrainConfig(arch=arch, use_sex=not a.no_sex, preproc=asdict(pp), epochs=a.epochs, lr=a.lr,
                               bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init, patience=a.patience, norm_from=a.norm_from,
                               channels_last=a.channels_last)
-            r = train_ensemble(df, cfg, a.seeds, a.out, jobs=a.jobs) if a.seeds else train(df, cfg, a.out)
-            what = f"ensemble of {len(a.seeds)}; members {', '.join(f'{m:.2f}' for m in (x['valid_mae'] for x in r['members']))}; " if a.seeds and len(a.seeds) > 1 else ''
+            r = train_ensemble(df, cfg, a.seeds, a.out, jobs=a.jobs, time_limit=a.time_limit) if a.seeds else train(df, cfg, a.out)
+            what = f"ensemble of {len(r['members'])}; members {', '.join(f'{m:.2f}' for m in (x['valid_mae'] for x in r['members']))}; " if a.seeds and len(a.seeds) > 1 else ''
             print(f"validation MAE {r['valid_mae']:.2f} months ({what}split {df.attrs['split_csv']}); model: {Path(a.out)/'model.safetensors'}")
     except (StudyError, ValueError, FileNotFoundError, FileExistsError) as e:
         print(f"boneage: {e}", file=sys.stderr); return 1

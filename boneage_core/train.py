@@ -19,7 +19,7 @@ from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_m
 # %% auto #0
 __all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'history_seconds', 'ResumedBar', 'Checkpoints',
            'init_from', 'bone_age_learner', 'split_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint',
-           'train_ensemble']
+           'members_within', 'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -246,21 +246,36 @@ def _member_epochs(d, epochs):
     try: return json.loads(f.read_text())['epoch'] + 1
     except (OSError, ValueError, KeyError): return 0   # not there yet (or written by an older version non-atomically)
 
-def _train_parallel(df, cfg, todo, out, cache_dir=None, resume=True, jobs=2, progress=True):
-    "Train the members `todo` ([(seed, folder)]) in up to `jobs` processes at once, each logging to `folder/train.log`, GPUs shared round-robin; one bar over their epochs."
+def members_within(done, secs, epochs, seconds_left, sharing=None) -> int:
+    "How many members, first ones first, can each finish `epochs` within `seconds_left` if only they run: member i has `done[i]` epochs and took `secs[i]` seconds an epoch while `sharing` members (default: all) shared the device; an epoch's time scales with the members sharing it (the device's work spread over fewer). At least 1."
+    sharing = sharing or len(done)
+    for k in range(len(done), 1, -1):
+        if max((epochs - e) * t * k / sharing for e, t in zip(done[:k], secs[:k])) <= seconds_left: return k
+    return 1
+
+def _epoch_secs(seen):
+    "Seconds an epoch over the last two of the (time, epochs) changes in `seen` (a change may cover several epochs)."
+    t, e = np.array(seen[-3:], dtype=float).T if seen else (np.zeros(0), np.zeros(0))
+    return np.diff(t) / np.diff(e)
+
+def _train_parallel(df, cfg, todo, out, cache_dir=None, resume=True, jobs=2, progress=True, deadline=None) -> list:
+    "Train the members `todo` ([(seed, folder)]) in up to `jobs` processes at once, each logging to `folder/train.log`, GPUs shared round-robin; one bar over their epochs. `deadline` (a `time.time()`): members the measured epoch times say cannot finish by then are stopped or not started, last ones first; returns their seeds."
     import subprocess, sys
     from fastprogress.fastprogress import progress_bar
     split_arrays(df, cfg.pp, cache_dir, progress)   # the image cache, built once before the members read it
     out.mkdir(parents=True, exist_ok=True); rows = out/'rows.csv'; df.to_csv(rows, index=False)
     gpus = [g for g in os.environ.get('CUDA_VISIBLE_DEVICES', ','.join(map(str, range(torch.cuda.device_count())))).split(',') if g]
     env = dict(os.environ); env.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // jobs)))   # CPU threads per member, unless set
-    pending, running, failed, started = list(todo), [], [], 0
+    pending, running, failed, started, dropped = list(todo), [], [], 0, []
+    seen, since, rate = {}, time.time(), None   # (time, epochs) at each change of a member's epochs; the set of members last changed at `since`; (s/epoch, sharing)
     bar = progress_bar(range(cfg.epochs * len(todo))) if progress else None
     if bar: bar.update(0)
     shown = 0
     while running or (pending and not failed):   # after a failure: let the running members finish, start no more
         while pending and len(running) < jobs and not failed:
-            s, d = pending.pop(0); d.mkdir(parents=True, exist_ok=True)
+            if deadline and rate and time.time() + cfg.epochs * rate[0] * (len(running) + 1) / rate[1] > deadline:
+                dropped += [s for s, _ in pending]; pending = []; break   # the next member could not finish in time, nor the ones after it
+            s, d = pending.pop(0); d.mkdir(parents=True, exist_ok=True); since = time.time(); seen[s] = [(since, _member_epochs(d, cfg.epochs))]
             (d/'job.json').write_text(json.dumps(dict(cfg=asdict(replace(cfg, seed=s)), rows=str(rows), dtypes=df.dtypes.astype(str).to_dict(),
                 attrs=df.attrs, out=str(d), cache_dir=str(cache_dir) if cache_dir else None, resume=resume), default=str))
             e = dict(env, CUDA_VISIBLE_DEVICES=gpus[started % len(gpus)]) if gpus else env; started += 1
@@ -269,8 +284,18 @@ def _train_parallel(df, cfg, todo, out, cache_dir=None, resume=True, jobs=2, pro
             running.append((s, d, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=e), log))
         time.sleep(0.5)
         for r in [r for r in running if r[2].poll() is not None]:
-            running.remove(r); r[3].close()
+            running.remove(r); r[3].close(); since = time.time()
             if r[2].returncode: failed.append(r)
+        if deadline and running:
+            now = time.time()
+            for s, d, *_ in running:
+                if (e := _member_epochs(d, cfg.epochs)) != seen[s][-1][1]: seen[s].append((now, e))
+            secs = [_epoch_secs([(t, e) for t, e in seen[s] if t >= since and e > seen[s][0][1]]) for s, *_ in running]   # whole epochs since the set changed
+            if all(len(x) for x in secs):
+                rate = (float(np.mean([np.median(x) for x in secs])), len(running))
+                keep = members_within([seen[s][-1][1] for s, *_ in running], [float(np.median(x)) for x in secs], cfg.epochs, deadline - now)
+                for r in running[keep:]:
+                    r[2].kill(); r[2].wait(); r[3].close(); running.remove(r); dropped.append(r[0]); since = time.time()
         n = sum(_member_epochs(d, cfg.epochs) for _, d in todo)
         if bar and n > shown: bar.update(n); shown = n
     if failed:
@@ -278,22 +303,30 @@ def _train_parallel(df, cfg, todo, out, cache_dir=None, resume=True, jobs=2, pro
         tail = ''.join((d/'train.log').read_text().splitlines(True)[-15:])
         raise RuntimeError(f"ensemble member(s) seed {', '.join(str(r[0]) for r in failed)} failed; {len(pending)} not started. "
                            f"End of {d/'train.log'} (exit {p.returncode}):\n{tail}")
+    return dropped
 
-def train_ensemble(df, cfg: TrainConfig, seeds=(42,), out='runs/ensemble', cache_dir=None, resume=True, progress=True, jobs: int | None = 1) -> dict:
-    "Train `cfg` once per seed (in `out/seed-S`) and write their average as `out/model.safetensors`; one seed: a plain `train` in `out`. `jobs`: members trained at once, each in its own process (None: 4 on a GPU, 1 on a CPU)."
+def train_ensemble(df, cfg: TrainConfig, seeds=(42,), out='runs/ensemble', cache_dir=None, resume=True, progress=True, jobs: int | None = 1,
+                   time_limit: float | None = None) -> dict:
+    "Train `cfg` once per seed (in `out/seed-S`) and write their average as `out/model.safetensors`; one seed: a plain `train` in `out`. `jobs`: members trained at once, each in its own process (None: 4 on a GPU, 1 on a CPU). `time_limit` (seconds): members that cannot finish by then, as the measured epoch times say, are stopped or not started, the last seeds first; the first always finishes."
     seeds, out = list(seeds), Path(out)
     if len(seeds) == 1: return train(df, replace(cfg, seed=seeds[0]), out, cache_dir, resume, progress)
     dirs = [out/f'seed-{s}' for s in seeds]
     todo = [(s, d) for s, d in zip(seeds, dirs) if not (resume and (d/'result.json').exists() and (d/'model.safetensors').exists())]
     jobs = min(len(todo), (4 if torch.cuda.is_available() else 1) if jobs is None else jobs)
     if progress: print(f"{len(seeds) - len(todo)} of {len(seeds)} members finished already; training seeds {[s for s, _ in todo]}" + (f", {jobs} at a time" if jobs > 1 else ''))
-    if jobs > 1: _train_parallel(df, cfg, todo, out, cache_dir, resume, jobs, progress)
+    deadline, dropped = time.time() + time_limit if time_limit else None, []
+    if jobs > 1: dropped = _train_parallel(df, cfg, todo, out, cache_dir, resume, jobs, progress, deadline)
     else:
-        for s, d in todo: train(df, replace(cfg, seed=s), d, cache_dir, resume, progress)
+        took = []
+        for i, (s, d) in enumerate(todo):
+            if deadline and took and time.time() + np.mean(took) > deadline: dropped = [x for x, _ in todo[i:]]; break
+            t0 = time.time(); train(df, replace(cfg, seed=s), d, cache_dir, resume, progress); took.append(time.time() - t0)
+    if dropped and progress: print(f"seeds {dropped} dropped: they could not finish within the time limit")
+    seeds = [s for s in seeds if s not in dropped]; dirs = [out/f'seed-{s}' for s in seeds]
     rs = [json.loads((d/'result.json').read_text()) for d in dirs]
     loaded = [load_model(d/'model.safetensors') for d in dirs]
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress=False)
     state = dict(best_epoch=[r['best_epoch'] for r in rs], epoch=max(r['epochs_run'] for r in rs) - 1)
     return _write_run(out, BoneAgeEnsemble([m for m, _ in loaded]), replace(cfg, seed=seeds[0]), loaded[0][1]['norm'], dtr, Xva, dva, state,
                       df.attrs.get('root'), seeds=seeds, members=[member_record(d/'model.safetensors', r) for d, r in zip(dirs, rs)],
-                      train_seconds=round(sum(r.get('train_seconds', 0) for r in rs), 1))
+                      train_seconds=round(sum(r.get('train_seconds', 0) for r in rs), 1), **({'dropped': dropped} if dropped else {}))

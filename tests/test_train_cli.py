@@ -120,3 +120,17 @@ def test_resumed_run_counts_its_epochs(tmp_path, capsys):
     assert f"resuming {tmp_path/'r'} at epoch 7" in out
     assert 'Epoch 8/9' in out and 'Epoch 9/9' in out and 'Epoch 6/9' not in out, out[-1500:]
     assert json.loads((tmp_path/'r'/'result.json').read_text())['epochs_run'] == 9
+
+
+def test_time_limit_stops_the_last_members(tmp_path, capsys):
+    "`--time-limit`: members whose measured epoch times say they cannot finish in time are stopped, last seeds first; the first finishes, and the ensemble is the finished ones."
+    data = phantom_data(n=60, size=64, seed=0, root=tmp_path/'ph', progress=False)
+    e = tmp_path/'e'
+    assert main(['train', '--data', str(data), '--out', str(e), '--arch', 'resnet10t', '--size', '40', '--epochs', '25', '--lr', '1e-3', '--bs', '16',
+                 '--seeds', '1', '2', '--jobs', '2', '--patience', '25', '--time-limit', '1']) == 0
+    out = capsys.readouterr().out
+    assert 'seeds [2] dropped' in out and 'ensemble of 1; members' in out
+    assert (e/'seed-1'/'result.json').exists() and not (e/'seed-2'/'result.json').exists()
+    assert 2 <= json.loads((e/'seed-2'/'checkpoints'/'state.json').read_text())['epoch'] + 1 < 25   # measured, then stopped part-way (resumable)
+    m, meta = load_model(e/'model.safetensors')
+    assert len(m.members) == 1 and meta['info']['dropped'] == [2] and meta['info']['seeds'] == [1]
