@@ -1,0 +1,49 @@
+"""`scripts/gpu_lease.py` end to end on phantoms (real fastai training on the CPU): pack a bundle, train members from it under a
+time budget, bring them back as run folders and join them to the run whose normalisation they took."""
+import json, subprocess, sys, zipfile
+from pathlib import Path
+import numpy as np
+from PIL import Image
+from boneage_core.study import main
+from boneage_core.synthetic import phantom_data
+from boneage_core.model import load_model
+from boneage_core.data import read_kaggle, apply_split
+
+ROOT = Path(__file__).resolve().parent.parent
+lease = lambda *a: subprocess.run([sys.executable, 'scripts/gpu_lease.py', *map(str, a)], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_pack_train_unpack(tmp_path, capsys):
+    data = phantom_data(n=60, size=64, seed=0, root=tmp_path/'ph', progress=False)
+    a = tmp_path/'a'
+    assert main(['train', '--data', str(data), '--out', str(a), '--arch', 'resnet10t', '--size', '40', '--seed', '0', '--epochs', '1', '--lr', '1e-3', '--bs', '16']) == 0
+    b = tmp_path/'bundle'
+    r = lease('pack', '--data', data, '--split', a/'split.csv', '--norm-from', a/'model.safetensors', '--out', b, '--workers', 2)
+    assert r.returncode == 0, r.stderr[-2000:]
+    df = apply_split(read_kaggle(data), a/'split.csv'); tv = df[df.split != 'test']
+    with zipfile.ZipFile(b/'data.zip') as z:   # the train and valid images only, each one given back pixel for pixel
+        names = sorted(n for n in z.namelist() if not n.endswith('.csv'))
+        assert [n.rsplit('.', 1)[0] for n in names] == sorted(tv.id.astype(str))
+        n, p = names[0], tv.set_index(tv.id.astype(str)).path[names[0].rsplit('.', 1)[0]]
+        z.extract(n, tmp_path); assert np.array_equal(np.asarray(Image.open(tmp_path/n).convert(Image.open(p).mode)), np.asarray(Image.open(p)))
+    out = tmp_path/'out'
+    r = lease('train', '--bundle', b, '--arch', 'resnet10t', '--size', '48', '--epochs', '2', '--bs', '16', '--seeds', '3', '4',
+              '--budget', '600', '--hard', '900', '--work', tmp_path/'work', '--out', out, '--workers', 2)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'seed 3: validation MAE' in r.stdout and 'seed 4: validation MAE' in r.stdout and 'unfinished' not in r.stdout
+    parts = sorted(out.glob('members.tar.*')); assert parts and all(p.stat().st_size <= 15 << 20 for p in parts)
+    back = tmp_path/'back'
+    r = lease('unpack', *parts, '--out', back); assert r.returncode == 0, r.stderr[-2000:]
+    for s in (3, 4):
+        m, meta = load_model(back/f'seed-{s}'/'model.safetensors')
+        assert meta['norm'] == load_model(a/'model.safetensors')[1]['norm'] and meta['preproc'].size == 48   # normalised as the run it joins
+        assert json.loads((back/f'seed-{s}'/'config.json').read_text())['seed'] == s
+    r = subprocess.run([sys.executable, 'scripts/ship_default_model.py', str(a), str(back/'seed-3'), str(back/'seed-4'), '--data', str(data),
+                        '--dst', str(tmp_path/'joined.safetensors')], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert len(load_model(tmp_path/'joined.safetensors')[0].members) == 3
+    # the hard limit: a run far too long for it is stopped, and its best epoch so far comes back marked unfinished
+    r = lease('train', '--bundle', b, '--arch', 'resnet10t', '--size', '48', '--epochs', '400', '--bs', '16', '--seeds', '5',
+              '--budget', '1000', '--hard', '25', '--work', tmp_path/'work2', '--out', tmp_path/'out2', '--workers', 2)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'hard limit' in r.stdout and 'seed 5: validation MAE' in r.stdout and 'unfinished' in r.stdout
