@@ -91,11 +91,16 @@ def train(a):
                cfg=dict(arch=a.arch, preproc=dict(size=a.size), epochs=a.epochs, lr=a.lr, bs=a.bs, patience=a.patience or a.epochs,
                         pretrained=weights.exists(), weights=str(weights) if weights.exists() else None, norm_from=str(bundle/'norm.safetensors')))
     (work/'job.json').write_text(json.dumps(job))
-    child = subprocess.Popen([sys.executable, __file__, '_run', str(work/'job.json')], start_new_session=True)
+    clog = open(work/'ensemble.log', 'w')   # the members' progress bars, apart from this log
+    child = subprocess.Popen([sys.executable, __file__, '_run', str(work/'job.json')], stdout=clog, stderr=subprocess.STDOUT, start_new_session=True)
     hard = False
     try: child.wait(timeout=max(1, a.hard - (time.time() - t0)))
     except subprocess.TimeoutExpired:
         log('hard limit: stopping the members still running'); os.killpg(child.pid, signal.SIGKILL); child.wait(); hard = True
+    clog.close()
+    if child.returncode and not hard: log(f'training failed (exit {child.returncode}); end of {work/"ensemble.log"}:\n' + ''.join((work/'ensemble.log').read_text().splitlines(True)[-15:]))
+    if (work/'runs'/'result.json').exists() and (dr := json.loads((work/'runs'/'result.json').read_text()).get('dropped')):
+        log(f'seeds {dr} dropped: they could not finish within the budget')
     from boneage_core.train import export_checkpoint
     runs, parts = work/'runs', []
     from safetensors import safe_open
@@ -113,6 +118,7 @@ def train(a):
             for f in ('model16.safetensors', 'result.json', 'valid_preds.csv', 'history.csv', 'config.json', 'train.log'):
                 if (d/f).exists(): tar.add(d/f, arcname=f'seed-{s}/{f}')
         if len(a.seeds) > 1 and (runs/'result.json').exists(): tar.add(runs/'result.json', arcname='ensemble.json')
+        tar.add(work/'ensemble.log', arcname='ensemble.log')
     b = (work/'members.tar').read_bytes()
     for i in range(0, len(b), PART): (out/f'members.tar.{i // PART}').write_bytes(b[i:i + PART]); parts.append(i // PART)
     log(f'{len(b) / 2**20:.1f} MiB in {len(parts)} part(s) in {out}')

@@ -31,9 +31,11 @@ def test_pack_train_unpack(tmp_path, capsys):
               '--budget', '600', '--hard', '900', '--work', tmp_path/'work', '--out', out, '--workers', 2)
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'seed 3: validation MAE' in r.stdout and 'seed 4: validation MAE' in r.stdout and 'unfinished' not in r.stdout
+    assert '█' not in r.stdout                                            # the members' progress bars go to ensemble.log, which comes back
     parts = sorted(out.glob('members.tar.*')); assert parts and all(p.stat().st_size <= 15 << 20 for p in parts)
     back = tmp_path/'back'
     r = lease('unpack', *parts, '--out', back); assert r.returncode == 0, r.stderr[-2000:]
+    assert 'training seeds [3, 4], 2 at a time' in (back/'ensemble.log').read_text()
     for s in (3, 4):
         m, meta = load_model(back/f'seed-{s}'/'model.safetensors')
         assert meta['norm'] == load_model(a/'model.safetensors')[1]['norm'] and meta['preproc'].size == 48   # normalised as the run it joins
