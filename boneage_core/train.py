@@ -292,8 +292,8 @@ def _train_parallel(df, cfg, todo, out, cache_dir=None, resume=True, jobs=2, pro
                 if (e := _member_epochs(d, cfg.epochs)) != seen[s][-1][1]: seen[s].append((now, e))
             secs = [_epoch_secs([(t, e) for t, e in seen[s] if t >= since and e > seen[s][0][1]]) for s, *_ in running]   # whole epochs since the set changed
             if all(len(x) for x in secs):
-                rate = (float(np.mean([np.median(x) for x in secs])), len(running))
-                keep = members_within([seen[s][-1][1] for s, *_ in running], [float(np.median(x)) for x in secs], cfg.epochs, deadline - now)
+                secs = [float(np.median(x)) for x in secs]; rate = (float(np.mean(secs)), len(running))
+                keep = members_within([seen[s][-1][1] for s, *_ in running], secs, cfg.epochs, deadline - now)
                 for r in running[keep:]:
                     r[2].kill(); r[2].wait(); r[3].close(); running.remove(r); dropped.append(r[0]); since = time.time()
         n = sum(_member_epochs(d, cfg.epochs) for _, d in todo)

@@ -14,12 +14,12 @@ WebP, checked pixel for pixel, about 10% smaller: the 9,445 100-px images are 42
 `--norm-from` as a weightless model file (its header), the ImageNet weights of `--arch` from its offline package in fp16 (half
 the size; the members start from them), and with `--wheels` the pure-Python packages a GPU image with PyTorch and timm lacks
 (fastai and its own; `pip install --no-index --no-deps --target DIR BUNDLE/whl/*.whl`).
-`train` unpacks it and runs `train_ensemble(..., jobs=len(seeds), time_limit=budget)` (the shipped members' recipe by default:
-one-cycle, lr 1e-3, batch 64, patience = epochs) in a child process; at `--hard` seconds it stops whatever still runs and
+`train` unpacks it and runs `boneage train --seeds ... --jobs len(seeds) --time-limit budget` (the shipped members' recipe by
+default: one-cycle, lr 1e-3, batch 64, patience = epochs) in a child process; at `--hard` seconds it stops whatever still runs and
 writes each unfinished member from its best epoch so far (marked `finished: false`), then packs the members (fp16 model
 files, results, histories, logs) into `members.tar.N` parts of at most 15 MiB. `unpack` joins the parts into run folders
 for `scripts/compare_ensembles.py` and `scripts/ship_default_model.py`."""
-import argparse, io, json, os, shutil, signal, subprocess, sys, tarfile, time, zipfile
+import argparse, io, json, os, signal, subprocess, sys, tarfile, time, zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -76,6 +76,9 @@ def _png(item):
 
 def train(a):
     from boneage_core.data import read_kaggle, apply_split, KAGGLE_CSV, KAGGLE_IMAGES
+    from boneage_core.train import export_checkpoint
+    from safetensors import safe_open
+    from safetensors.torch import save_file
     bundle, work, out = Path(a.bundle).resolve(), Path(a.work), Path(a.out)
     t0 = time.time(); log = lambda *s: print(f'[{time.time() - t0:6.1f}s]', *s, flush=True)
     root = work/'data'; (root/KAGGLE_IMAGES).mkdir(parents=True, exist_ok=True); out.mkdir(parents=True, exist_ok=True)
@@ -85,26 +88,22 @@ def train(a):
             list(ex.map(_png, ((n, z.read(n), str(root/KAGGLE_IMAGES)) for n in z.namelist() if n != KAGGLE_CSV), chunksize=128))
     df = apply_split(read_kaggle(root), bundle/'split.csv')
     log(f'{len(df)} images unpacked to {root}')
-    weights = bundle/f'weights-{a.arch}.pth'
-    job = dict(data=str(root), split=str(bundle/'split.csv'), runs=str(work/'runs'), cache=str(work/'cache'), seeds=a.seeds,
-               budget=a.budget - (time.time() - t0),   # train_ensemble counts its time limit from its own start
-               cfg=dict(arch=a.arch, preproc=dict(size=a.size), epochs=a.epochs, lr=a.lr, bs=a.bs, patience=a.patience or a.epochs,
-                        pretrained=weights.exists(), weights=str(weights) if weights.exists() else None, norm_from=str(bundle/'norm.safetensors')))
-    (work/'job.json').write_text(json.dumps(job))
+    runs, weights = work/'runs', bundle/f'weights-{a.arch}.pth'
+    cmd = [sys.executable, '-m', 'boneage_core.study', 'train', '--data', root, '--split', bundle/'split.csv', '--out', runs, '--arch', a.arch,
+           '--size', a.size, '--epochs', a.epochs, '--lr', a.lr, '--bs', a.bs, '--patience', a.patience or a.epochs, '--seeds', *a.seeds,
+           '--jobs', len(a.seeds), '--time-limit', a.budget - (time.time() - t0),   # the time limit counts from the child's start
+           '--norm-from', bundle/'norm.safetensors', *(['--pretrained', '--weights', weights] if weights.exists() else [])]
     clog = open(work/'ensemble.log', 'w')   # the members' progress bars, apart from this log
-    child = subprocess.Popen([sys.executable, __file__, '_run', str(work/'job.json')], stdout=clog, stderr=subprocess.STDOUT, start_new_session=True)
+    child = subprocess.Popen(list(map(str, cmd)), stdout=clog, stderr=subprocess.STDOUT, start_new_session=True,
+                             env=dict(os.environ, BONEAGE_CACHE=str(work/'cache')))
     hard = False
     try: child.wait(timeout=max(1, a.hard - (time.time() - t0)))
     except subprocess.TimeoutExpired:
         log('hard limit: stopping the members still running'); os.killpg(child.pid, signal.SIGKILL); child.wait(); hard = True
     clog.close()
     if child.returncode and not hard: log(f'training failed (exit {child.returncode}); end of {work/"ensemble.log"}:\n' + ''.join((work/'ensemble.log').read_text().splitlines(True)[-15:]))
-    if (work/'runs'/'result.json').exists() and (dr := json.loads((work/'runs'/'result.json').read_text()).get('dropped')):
+    if (runs/'result.json').exists() and (dr := json.loads((runs/'result.json').read_text()).get('dropped')):
         log(f'seeds {dr} dropped: they could not finish within the budget')
-    from boneage_core.train import export_checkpoint
-    runs, parts = work/'runs', []
-    from safetensors import safe_open
-    from safetensors.torch import save_file
     with tarfile.open(work/'members.tar', 'w') as tar:
         for s in a.seeds:
             d = runs/f'seed-{s}' if len(a.seeds) > 1 else runs   # one seed: a plain run in `runs`
@@ -120,21 +119,8 @@ def train(a):
         if len(a.seeds) > 1 and (runs/'result.json').exists(): tar.add(runs/'result.json', arcname='ensemble.json')
         tar.add(work/'ensemble.log', arcname='ensemble.log')
     b = (work/'members.tar').read_bytes()
-    for i in range(0, len(b), PART): (out/f'members.tar.{i // PART}').write_bytes(b[i:i + PART]); parts.append(i // PART)
-    log(f'{len(b) / 2**20:.1f} MiB in {len(parts)} part(s) in {out}')
-
-
-def _run(job_file):
-    "The child of `train`: the ensemble under the time budget."
-    from dataclasses import asdict
-    from boneage_core.data import read_kaggle, apply_split
-    from boneage_core.preprocess import PreprocConfig
-    from boneage_core.train import TrainConfig, train_ensemble
-    j = json.loads(Path(job_file).read_text()); c = j['cfg']
-    df = apply_split(read_kaggle(j['data']), j['split']); df.attrs.update(root=j['data'], split_csv=j['split'])
-    cfg = TrainConfig(**{**c, 'preproc': asdict(PreprocConfig(**c['preproc']))})
-    os.environ['BONEAGE_CACHE'] = j['cache']
-    train_ensemble(df, cfg, j['seeds'], j['runs'], cache_dir=j['cache'], jobs=len(j['seeds']), time_limit=j['budget'])
+    for i in range(0, len(b), PART): (out/f'members.tar.{i // PART}').write_bytes(b[i:i + PART])
+    log(f'{len(b) / 2**20:.1f} MiB in {-(-len(b) // PART)} part(s) in {out}')
 
 
 def unpack(a):
@@ -148,7 +134,6 @@ def unpack(a):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 3 and sys.argv[1] == '_run': _run(sys.argv[2]); sys.exit()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0]); sub = ap.add_subparsers(dest='cmd', required=True)
     p = sub.add_parser('pack'); p.add_argument('--data', required=True); p.add_argument('--split', required=True)
     p.add_argument('--norm-from', required=True); p.add_argument('--arch'); p.add_argument('--wheels', action='store_true')
