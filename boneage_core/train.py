@@ -12,14 +12,14 @@ from fastai.learner import Learner
 from fastai.callback.core import Callback
 from fastai.callback.tracker import EarlyStoppingCallback
 import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
-from fastai.torch_core import set_seed
+from fastai.torch_core import set_seed, rank_distrib
 from .preprocess import PreprocConfig, cached_images
 from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
 
 # %% auto #0
-__all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'history_seconds', 'ResumedBar', 'Checkpoints',
-           'init_from', 'bone_age_learner', 'split_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint',
-           'members_within', 'train_ensemble']
+__all__ = ['TrainConfig', 'mae_months', 'loss_func', 'EarlyStop', 'History', 'history_seconds', 'ResumedBar', 'save_whole',
+           'Checkpoints', 'init_from', 'bone_age_learner', 'split_arrays', 'to_input', 'predict_months', 'train',
+           'export_checkpoint', 'members_within', 'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -89,6 +89,12 @@ class ResumedBar(Callback):
         if mb is not None and self.epoch == self.start: mb.main_bar.last_v, mb.main_bar.wait_for = self.epoch, 1
 
 # %% ../nbs/06_train.ipynb #7fc2dc81
+def save_whole(learn, name, with_opt=False) -> Path:
+    "`learn.save(name)` written to `name.part.pth` and then renamed over `name.pth`: a run stopped while it writes (killed, out of time, out of disk) keeps its previous checkpoint whole."
+    part = learn.save(f'{name}.part', with_opt=with_opt); f = part.with_name(f'{name}.pth')
+    if not rank_distrib(): part.replace(f)   # (the other processes of a distributed run write nothing)
+    return f
+
 class Checkpoints(Callback):
     "Each epoch: keep `best` (lowest validation MAE) and `last` (with optimiser) plus `state.json` (with the training seconds so far), so a run can resume."
     order = 70  # after the Recorder has the epoch's metrics
@@ -99,9 +105,9 @@ class Checkpoints(Callback):
         self.state['seconds'] += time.time() - self.t0
         mae = float(self.recorder.values[-1][self.recorder.metric_names[1:].index('mae_months')])
         if mae < self.state['best']:
-            self.state.update(best=mae, best_epoch=self.epoch); self.learn.save('best', with_opt=False)
+            self.state.update(best=mae, best_epoch=self.epoch); save_whole(self.learn, 'best')
         self.state['epoch'] = self.epoch
-        self.learn.save('last', with_opt=True)
+        save_whole(self.learn, 'last', with_opt=True)
         f = self.path/self.model_dir/'state.json'; tmp = f.with_suffix('.tmp')
         tmp.write_text(json.dumps(self.state)); tmp.replace(f)   # whole or not at all: another process may be reading it
     def after_fit(self):
