@@ -13,6 +13,7 @@ from fastai.callback.core import Callback
 from fastai.callback.tracker import EarlyStoppingCallback
 import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
 from fastai.torch_core import set_seed, rank_distrib
+from fastcore.basics import noop
 from .preprocess import PreprocConfig, cached_images
 from .model import BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
 
@@ -81,12 +82,15 @@ def history_seconds(f, before=None) -> float:
     return float(sum(sum(int(x) * 60 ** i for i, x in enumerate(reversed(t.split(':')))) for t in h.time.dropna()))
 
 class ResumedBar(Callback):
-    "The progress bar of a resumed run counts from the epoch it resumes at: fastprogress skips the updates of epochs that pass quickly, so after the skipped ones it said 'Epoch 6/35' all through a run resumed at epoch 12."
-    order = 61   # after the ProgressCallback's update of the epoch, before fastai skips one
+    "The progress bar of a resumed run counts from the epoch it resumes at (fastprogress skips the updates of epochs that pass quickly, so after the skipped ones it said 'Epoch 6/35' all through a run resumed at epoch 12), and its table has no empty rows for the skipped epochs."
+    order = 61   # after the ProgressCallback's update of the epoch, before fastai skips one; after the Recorder logs it
     def __init__(self, start): self.start = start
     def before_epoch(self):
         mb = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
         if mb is not None and self.epoch == self.start: mb.main_bar.last_v, mb.main_bar.wait_for = self.epoch, 1
+        if self.epoch < self.start: self.logger, self.learn.logger = self.learn.logger, noop
+    def after_epoch(self):
+        if self.epoch < self.start: self.learn.logger = self.logger
 
 # %% ../nbs/06_train.ipynb #7fc2dc81
 def save_whole(learn, name, with_opt=False) -> Path:
