@@ -88,9 +88,9 @@ class ResumedBar(Callback):
     def before_epoch(self):
         mb = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
         if mb is not None and self.epoch == self.start: mb.main_bar.last_v, mb.main_bar.wait_for = self.epoch, 1
-        if self.epoch < self.start: self.logger, self.learn.logger = self.learn.logger, noop
+        if self.epoch < self.start: self.kept_logger, self.learn.logger = self.learn.logger, noop   # (a callback's own `logger` would shadow the learner's: fastai warns)
     def after_epoch(self):
-        if self.epoch < self.start: self.learn.logger = self.logger
+        if self.epoch < self.start: self.learn.logger = self.kept_logger
 
 # %% ../nbs/06_train.ipynb #7fc2dc81
 def save_whole(learn, name, with_opt=False) -> Path:
