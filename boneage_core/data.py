@@ -10,10 +10,10 @@ import numpy as np, pandas as pd
 from .io import is_dicom
 
 # %% auto #0
-__all__ = ['TIDY_COLUMNS', 'IMAGE_EXTS', 'AGE_RANGE', 'AGE_BAND_EDGES', 'AGE_BAND_LABELS', 'KAGGLE_CSV', 'KAGGLE_IMAGES',
-           'DataError', 'age_band', 'parse_sex', 'normalize_ids', 'is_image_file', 'image_id', 'index_images',
-           'read_labels', 'validate_labels', 'read_kaggle', 'make_split', 'save_split', 'apply_split', 'get_split',
-           'data_root', 'shared_data']
+__all__ = ['TIDY_COLUMNS', 'IMAGE_EXTS', 'AGE_RANGE', 'AGE_BAND_EDGES', 'AGE_BAND_LABELS', 'SEX_COLOURS', 'KAGGLE_CSV',
+           'KAGGLE_IMAGES', 'DataError', 'age_band', 'parse_sex', 'normalize_ids', 'is_image_file', 'image_id',
+           'index_images', 'read_labels', 'validate_labels', 'read_kaggle', 'make_split', 'save_split', 'apply_split',
+           'get_split', 'data_root', 'shared_data']
 
 # %% ../nbs/01_data.ipynb #ee3f6b00
 class DataError(ValueError):
@@ -24,6 +24,7 @@ IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.dcm', '.dicom')
 AGE_RANGE = (0.0, 240.0)  # months accepted as plausible bone ages
 AGE_BAND_EDGES = (0, 24, 72, 120, 168, 241)  # months: the study's age bands
 AGE_BAND_LABELS = ('0-2 y', '2-6 y', '6-10 y', '10-14 y', '14-19 y')
+SEX_COLOURS = {'female': 'tab:orange', 'male': 'tab:blue'}  # the same colour for a sex in every figure
 
 # %% ../nbs/01_data.ipynb #ad182f1c
 def age_band(months) -> pd.Categorical:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
-from .data import age_band
+from .data import age_band, SEX_COLOURS
 
 # %% auto #0
 __all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'mae_by', 'performance_record', 'fit_bias_correction',
@@ -100,21 +100,26 @@ def ensemble(*preds):
     return np.mean(np.stack([np.asarray(p, float) for p in preds]), 0)
 
 # %% ../nbs/07_evaluate.ipynb #26d290c9
-def evaluation_figure(df, pred='pred', title=''):
-    "Predicted vs true, Bland-Altman, and residual vs age (by sex), in one figure."
+def evaluation_figure(df, pred='pred', title='', min_per_year=5):
+    "Predicted vs true, Bland-Altman, and residual vs age (by sex, the same colours in every figure), in one figure; the residual's mean per year is drawn for years with at least `min_per_year` images. A small set (up to 300 images) gets larger, fuller markers."
     d = df.assign(sex=df.male.map({True: 'male', False: 'female'}), true_y=df.boneage / 12, pred_y=df[pred] / 12,
                   mean_y=(df.boneage + df[pred]) / 24, resid=df[pred] - df.boneage)
+    small = len(d) <= 300
+    dots = dict(hue='sex', hue_order=list(SEX_COLOURS), palette=SEX_COLOURS, s=30 if small else 8, edgecolor=None)
     fig, axs = plt.subplots(1, 3, figsize=(14, 4))
-    sns.scatterplot(d, x='true_y', y='pred_y', hue='sex', s=8, alpha=0.5, edgecolor=None, ax=axs[0])
+    sns.scatterplot(d, x='true_y', y='pred_y', alpha=0.8 if small else 0.5, ax=axs[0], **dots)
     lim = [0, max(d.true_y.max(), d.pred_y.max()) + 0.5]; axs[0].plot(lim, lim, 'k--', lw=1)
     axs[0].set(xlabel='true bone age (years)', ylabel='predicted (years)', title=f'predicted vs true (MAE {_mae(d.boneage, d[pred]):.1f} mo)')
-    sns.scatterplot(d, x='mean_y', y='resid', hue='sex', s=8, alpha=0.5, edgecolor=None, ax=axs[1], legend=False)
+    sns.scatterplot(d, x='mean_y', y='resid', alpha=0.8 if small else 0.5, ax=axs[1], legend=False, **dots)
     m, s = d.resid.mean(), d.resid.std()
-    for v, ls in ((m, '-'), (m + 1.96 * s, '--'), (m - 1.96 * s, '--')): axs[1].axhline(v, color='k', ls=ls, lw=1)
-    axs[1].set(xlabel='mean of true and predicted (years)', ylabel='predicted - true (months)', title=f'Bland-Altman: bias {m:.1f}, limits ±{1.96 * s:.1f} mo')
-    sns.scatterplot(d, x='true_y', y='resid', hue='sex', s=6, alpha=0.3, edgecolor=None, ax=axs[2], legend=False)
-    binned = d.groupby(d.true_y.round()).resid.mean()
-    axs[2].plot(binned.index, binned.values, 'k-o', ms=3, lw=1.5, label='mean per year')
+    lo, hi = m - 1.96 * s, m + 1.96 * s
+    for v, ls in ((m, '-'), (hi, '--'), (lo, '--')): axs[1].axhline(v, color='k', ls=ls, lw=1)
+    axs[1].set(xlabel='mean of true and predicted (years)', ylabel='predicted - true (months)',
+               title=f'Bland-Altman: bias {m:+.1f}, 95% limits {lo:+.1f} to {hi:+.1f} mo')
+    sns.scatterplot(d, x='true_y', y='resid', alpha=0.8 if small else 0.3, ax=axs[2], legend=False, **dots)
+    g = d.groupby(d.true_y.round()).resid
+    binned = g.mean()[g.size() >= min_per_year]
+    if len(binned): axs[2].plot(binned.index, binned.values, 'k-o', ms=3, lw=1.5, label=f'mean per year (years with ≥ {min_per_year} images)'); axs[2].legend(loc='upper right', fontsize=8)
     axs[2].axhline(0, color='grey', lw=1); axs[2].set(xlabel='true bone age (years)', ylabel='residual (months)', title='residual vs age')
     if title: fig.suptitle(title)
     fig.tight_layout()

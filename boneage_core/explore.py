@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
-from .data import read_kaggle, get_split, data_root, age_band, AGE_BAND_LABELS
+from .data import read_kaggle, get_split, data_root, age_band, AGE_BAND_LABELS, SEX_COLOURS
 from .preprocess import cached_images, RSNA100
 from .synthetic import phantom_data
 
@@ -44,7 +44,7 @@ def plot_age_distribution(df, ax=None):
     "Histogram of bone age by sex (seaborn)."
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
     d = df.assign(sex=df.male.map({True: 'male', False: 'female'}), years=df.boneage / 12)
-    sns.histplot(d, x='years', hue='sex', bins=38, element='step', stat='count', common_norm=False, ax=ax)
+    sns.histplot(d, x='years', hue='sex', hue_order=list(SEX_COLOURS), palette=SEX_COLOURS, bins=38, element='step', stat='count', common_norm=False, ax=ax)
     ax.set_xlabel('bone age (years)'); ax.set_title(f'bone age by sex (n={len(df):,})')
     return ax.figure
 
@@ -52,7 +52,7 @@ def plot_split(df, ax=None):
     "Bone-age distribution of each split (violin by sex): the stratification at a glance."
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
     d = df.assign(sex=df.male.map({True: 'male', False: 'female'}), years=df.boneage / 12)
-    sns.violinplot(d, x='split', y='years', hue='sex', split=True, inner='quart', order=['train', 'valid', 'test'], ax=ax)
+    sns.violinplot(d, x='split', y='years', hue='sex', hue_order=list(SEX_COLOURS), palette=SEX_COLOURS, split=True, inner='quart', order=['train', 'valid', 'test'], ax=ax)
     ax.set_ylabel('bone age (years)'); ax.set_title('the split, stratified by age band and sex')
     return ax.figure
 
