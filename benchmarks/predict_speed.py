@@ -1,5 +1,5 @@
 """Prediction speed on a folder of full-resolution PNGs (the 20 official RSNA test images at 1600x2080 when present, else
-phantoms enlarged to that size): images/s end to end with `predict_table`, and the share spent decoding, preprocessing
+phantoms enlarged to that size): the model's load time (once per process), images/s end to end with `predict_table`, and the share spent decoding, preprocessing
 (training-frame resize + hand crop + contrast + resize), in the network and in the polarity, rotation and laterality checks (each its own
 preprocessing and small CNN, on the model's training frame). Prints figures; asserts nothing.
 
@@ -32,10 +32,11 @@ def folder():
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--model'); ap.add_argument('--no-tta', action='store_true'); a = ap.parse_args()
     d, what = folder(); tta = not a.no_tta
-    m, meta = get_model(a.model)
+    t = time.perf_counter(); m, meta = get_model(a.model); t_load = time.perf_counter() - t   # once per process: read, build, fold for inference
     paths = sorted(str(p) for p in Path(d).glob('*.png'))
     print(f"{len(paths)} {what}; model {meta['arch']}{' x' + str(len(meta['members'])) + ' (ensemble)' if meta.get('members') else ''} at {meta['preproc'].size} px, TTA {'on (4 views)' if tta else 'off'}, "
           f"{torch.get_num_threads()} threads")
+    print(f"  model load {t_load:.1f} s once (read the file, build the nets, fold them: `get_model`)")
     t = time.perf_counter(); imgs = [read_radiograph(p)[0] for p in paths]; t_dec = time.perf_counter() - t
     t = time.perf_counter(); X = np.stack([prepare(i, meta) for i in imgs]); t_pre = time.perf_counter() - t
     predict_months(m, X[:2], [True, True], meta['norm'], tta=tta)  # warm-up

@@ -134,13 +134,13 @@ def nets_summary(archs, times='×', quote='') -> str:
     return ' + '.join(f'{n} {times} {quote}{a}{quote}' for a, n in Counter(archs).items())   # Counter keeps first-seen order
 
 # %% ../nbs/05_model.ipynb #1f96407b
-def for_inference(model):
-    "A copy of `model` (net or ensemble) for prediction only: conv + batch norm folded where torch.fx can trace the backbone, weights channels_last."
+def for_inference(model, inplace=False):
+    "`model` (net or ensemble; a copy, unless `inplace`: then `model` itself, which saves a copy's time and memory) for prediction only: conv + batch norm folded where torch.fx can trace the backbone, weights channels_last."
     from torch.fx.experimental.optimization import fuse
-    model = copy.deepcopy(model).eval()
+    model = (model if inplace else copy.deepcopy(model)).eval()
     nets = list(model.members) if isinstance(model, BoneAgeEnsemble) else [model]
     for net in nets:
-        try: net.body = fuse(net.body)
+        try: net.body = fuse(net.body, inplace=True)   # (on the copy made above, if any)
         except Exception: pass   # untraceable backbone: unfused, still correct
     model = model.to(memory_format=torch.channels_last)
     for mod in nets + [model]: mod.channels_last = True

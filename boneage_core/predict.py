@@ -27,7 +27,7 @@ def get_model(model=None):
     "`(model, metadata)` from a path, or the shipped default; loaded once per path, made faster for inference (`for_inference`)."
     p = str(model or default_model_path())
     if p not in _cache:
-        m, meta = load_model(p); _cache[p] = for_inference(m), meta
+        m, meta = load_model(p); _cache[p] = for_inference(m, inplace=True), meta   # (its own model: nothing else holds it)
     return _cache[p]
 
 # %% ../nbs/09_predict.ipynb #d3a2fd34
