@@ -12,8 +12,8 @@ from .preprocess import cached_images, RSNA100
 from .synthetic import phantom_data
 
 # %% auto #0
-__all__ = ['study_dataset', 'split_table', 'band_table', 'plot_age_distribution', 'plot_split', 'sample_grid', 'intensity_stats',
-           'plot_intensity']
+__all__ = ['study_dataset', 'split_table', 'band_table', 'plot_age_distribution', 'plot_split', 'label_granularity',
+           'sample_grid', 'intensity_stats', 'plot_intensity']
 
 # %% ../nbs/04_explore.ipynb #69c1bfb0
 def study_dataset(data=None, out=None, seed=42, n_phantoms=300, phantom_size=256, valid_pct=0.15, test_pct=0.15):
@@ -55,6 +55,19 @@ def plot_split(df, ax=None):
     sns.violinplot(d, x='split', y='years', hue='sex', hue_order=list(SEX_COLOURS), palette=SEX_COLOURS, split=True, inner='quart', order=['train', 'valid', 'test'], ax=ax)
     ax.set_ylabel('bone age (years)'); ax.set_title('the split, stratified by age band and sex')
     return ax.figure
+
+# %% ../nbs/04_explore.ipynb #a2684580
+def label_granularity(df) -> pd.DataFrame:
+    """How finely the bone-age labels resolve age: the share (%) on a whole year, on a half year (6 months past one) and
+    elsewhere, by sex and for all. Readers read bone age against the Greulich-Pyle atlas' standards, so a label is a
+    standard's age more often than a month count; a model is scored against those rounded labels."""
+    m = df.boneage.to_numpy(float)
+    on = lambda k: np.isclose(m / k, np.round(m / k))
+    kind = pd.Categorical(np.select([on(12), on(6)], ['whole year', 'half year'], 'other'), ['whole year', 'half year', 'other'])
+    sex = df.male.map({True: 'male', False: 'female'}).to_numpy()
+    t = pd.crosstab(pd.Series(sex, name='sex'), pd.Series(kind, name='label on a'), normalize='index', dropna=False) * 100
+    t.loc['all'] = pd.Series(kind).value_counts(normalize=True).reindex(t.columns).to_numpy() * 100
+    return t
 
 # %% ../nbs/04_explore.ipynb #6d8af98b
 def sample_grid(df, per_band=6, seed=0, images=None):
