@@ -11,8 +11,8 @@ from .data import age_band, SEX_COLOURS
 
 # %% auto #0
 __all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'mae_by', 'performance_record', 'fit_bias_correction',
-           'apply_bias_correction', 'label_prior_median', 'paired_comparison', 'ensemble', 'evaluation_figure',
-           'largest_errors', 'plot_largest_errors']
+           'apply_bias_correction', 'paired_comparison', 'ensemble', 'label_prior_median', 'label_format_check',
+           'evaluation_figure', 'largest_errors', 'plot_largest_errors']
 
 # %% ../nbs/07_evaluate.ipynb #adc692cb
 def _mae(y, p): return float(np.mean(np.abs(p - y)))
@@ -82,21 +82,6 @@ def fit_bias_correction(y_valid, p_valid):
 
 def apply_bias_correction(p, ab): return np.asarray(p, float) * ab[0] + ab[1]
 
-# %% ../nbs/07_evaluate.ipynb #c99b0cce
-def label_prior_median(pred, male, labels, sigma=4.0) -> np.ndarray:
-    "Each prediction (months) moved to the weighted median of the label values of its sex in `labels` (a frame with `boneage` and `male`, e.g. the training labels): weights the values' counts times a normal of SD `sigma` around the prediction."
-    pred, male = np.asarray(pred, float), np.broadcast_to(np.asarray(male, bool), np.shape(pred))
-    out = np.empty_like(pred)
-    for sex in (False, True):
-        idx = np.flatnonzero(male == sex)
-        if not len(idx): continue
-        counts = labels.boneage[labels.male.astype(bool) == sex].value_counts().sort_index()
-        if not len(counts): raise ValueError(f"no {'male' if sex else 'female'} labels to take values from")
-        vals, w = counts.index.to_numpy(float), counts.to_numpy(float)
-        post = w * np.exp(-0.5 * ((pred[idx, None] - vals) / sigma) ** 2)
-        c = post.cumsum(1); out[idx] = vals[(c < 0.5 * c[:, -1:]).sum(1)]
-    return out
-
 # %% ../nbs/07_evaluate.ipynb #85ab5d0f
 def paired_comparison(y, p1, p2, n_boot=2000, seed=0) -> dict:
     "MAE of model 1 minus model 2 with a paired bootstrap 95% CI, and the Wilcoxon signed-rank p on absolute errors."
@@ -113,6 +98,29 @@ def paired_comparison(y, p1, p2, n_boot=2000, seed=0) -> dict:
 def ensemble(*preds):
     "Average the predictions of several models (same images, same order)."
     return np.mean(np.stack([np.asarray(p, float) for p in preds]), 0)
+
+# %% ../nbs/07_evaluate.ipynb #c99b0cce
+def label_prior_median(pred, male, labels, sigma=4.0) -> np.ndarray:
+    "Each prediction (months) moved to the weighted median of the label values of its sex in `labels` (a frame with `boneage` and `male`, e.g. the training labels): weights the values' counts times a normal of SD `sigma` around the prediction."
+    pred, male = np.asarray(pred, float), np.broadcast_to(np.asarray(male, bool), np.shape(pred))
+    out = np.empty_like(pred)
+    for sex in (False, True):
+        idx = np.flatnonzero(male == sex)
+        if not len(idx): continue
+        counts = labels.boneage[labels.male.astype(bool) == sex].value_counts().sort_index()
+        if not len(counts): raise ValueError(f"no {'male' if sex else 'female'} labels to take values from")
+        vals, w = counts.index.to_numpy(float), counts.to_numpy(float)
+        post = w * np.exp(-0.5 * ((pred[idx, None] - vals) / sigma) ** 2)
+        c = post.cumsum(1); out[idx] = vals[(c < 0.5 * c[:, -1:]).sum(1)]
+    return out
+
+# %% ../nbs/07_evaluate.ipynb #73dfaa3c
+def label_format_check(parts: dict, labels, sigmas=(2, 3, 4, 6), pick='valid', pred='pred', n_boot=2000, seed=0) -> pd.DataFrame:
+    "`label_prior_median` against the predictions as they are, on each split of `parts` (name -> frame with `boneage`, `male`, `pred`), paired; `sigma` picked on the `pick` split (lowest MAE). `labels`: the training labels."
+    mae = lambda d, s: _mae(d.boneage, label_prior_median(d[pred], d.male, labels, s))
+    s = min(sigmas, key=lambda s: mae(parts[pick], s))
+    return pd.DataFrame([{'split': k, 'sigma': s, **paired_comparison(d.boneage, label_prior_median(d[pred], d.male, labels, s), d[pred], n_boot, seed)}
+                         for k, d in parts.items()]).set_index('split')
 
 # %% ../nbs/07_evaluate.ipynb #26d290c9
 def evaluation_figure(df, pred='pred', title='', min_per_year=5):
