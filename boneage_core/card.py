@@ -86,7 +86,9 @@ def _limitations(info, meta) -> list[str]:
                      "months: they say how well the model agrees with those readings, not with a biological truth.")
     if 'rsna' in str(info.get('data', '')).lower():
         out.append("It was trained on one data set (the RSNA Pediatric Bone Age Challenge 2017 training images, from two US children's "
-                   "hospitals); other populations, devices, exposures and hand positions were not tested.")
+                   "hospitals); other populations, devices, exposures and hand positions were not tested. Its labels are single readers' "
+                   "readings, most of them on the atlas' standards (58% whole years, 23% half years); the official RSNA test set's are "
+                   "averages of several readers, so the same model's MAE against the two kinds is not the same measure.")
     if h := info.get('preproc_history'): out.append(f"Preprocessing history: {h}.")
     return out
 
