@@ -110,7 +110,8 @@ def label_prior_median(pred, male, labels, sigma=4.0) -> np.ndarray:
         counts = labels.boneage[labels.male.astype(bool) == sex].value_counts().sort_index()
         if not len(counts): raise ValueError(f"no {'male' if sex else 'female'} labels to take values from")
         vals, w = counts.index.to_numpy(float), counts.to_numpy(float)
-        post = w * np.exp(-0.5 * ((pred[idx, None] - vals) / sigma) ** 2)
+        logp = np.log(w) - 0.5 * ((pred[idx, None] - vals) / sigma) ** 2
+        post = np.exp(logp - logp.max(1, keepdims=True))   # (in logs: a prediction far from every label still has weights)
         c = post.cumsum(1); out[idx] = vals[(c < 0.5 * c[:, -1:]).sum(1)]
     return out
 
