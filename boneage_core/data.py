@@ -11,9 +11,9 @@ from .io import is_dicom
 
 # %% auto #0
 __all__ = ['TIDY_COLUMNS', 'IMAGE_EXTS', 'AGE_RANGE', 'AGE_BAND_EDGES', 'AGE_BAND_LABELS', 'SEX_COLOURS', 'KAGGLE_CSV',
-           'KAGGLE_IMAGES', 'DataError', 'age_band', 'parse_sex', 'normalize_ids', 'is_image_file', 'image_id',
-           'index_images', 'read_labels', 'validate_labels', 'read_kaggle', 'make_split', 'save_split', 'apply_split',
-           'get_split', 'data_root', 'shared_data']
+           'KAGGLE_IMAGES', 'DataError', 'age_band', 'parse_sex', 'sex_name', 'normalize_ids', 'is_image_file',
+           'image_id', 'index_images', 'read_labels', 'validate_labels', 'read_kaggle', 'make_split', 'save_split',
+           'apply_split', 'get_split', 'data_root', 'shared_data']
 
 # %% ../nbs/01_data.ipynb #ee3f6b00
 class DataError(ValueError):
@@ -38,6 +38,10 @@ def parse_sex(values) -> pd.Series:
     "Map bool / 'M' / 'F' / 'male' / 'female' / 1 / 0 to a boolean-or-missing `male` series."
     s = pd.Series(values)
     return s.map(lambda v: _SEX.get(str(v).strip().lower()) if not pd.isna(v) else None).astype('object')
+
+def sex_name(male) -> pd.Series:
+    "'male' / 'female' for a boolean `male` series: the names tables and figures (`SEX_COLOURS`) use."
+    return pd.Series(male).map({True: 'male', False: 'female'})
 
 def normalize_ids(values) -> pd.Series:
     "Image ids as strings: whole numbers without '.0' (spreadsheets read 1377 as 1377.0), others stripped."

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
-from .data import age_band, SEX_COLOURS
+from .data import age_band, sex_name, SEX_COLOURS
 
 # %% auto #0
 __all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'mae_by', 'performance_record', 'fit_bias_correction',
@@ -126,7 +126,7 @@ def label_format_check(parts: dict, labels, sigmas=(2, 3, 4, 6), pick='valid', p
 # %% ../nbs/07_evaluate.ipynb #26d290c9
 def evaluation_figure(df, pred='pred', title='', min_per_year=5):
     "Predicted vs true, Bland-Altman, and residual vs age (by sex, the same colours in every figure), in one figure; the residual's mean per year is drawn for years with at least `min_per_year` images. A small set (up to 300 images) gets larger, fuller markers."
-    d = df.assign(sex=df.male.map({True: 'male', False: 'female'}), true_y=df.boneage / 12, pred_y=df[pred] / 12,
+    d = df.assign(sex=sex_name(df.male), true_y=df.boneage / 12, pred_y=df[pred] / 12,
                   mean_y=(df.boneage + df[pred]) / 24, resid=df[pred] - df.boneage)
     small = len(d) <= 300
     dots = dict(hue='sex', hue_order=list(SEX_COLOURS), palette=SEX_COLOURS, s=30 if small else 8, edgecolor=None)

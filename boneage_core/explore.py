@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
-from .data import read_kaggle, get_split, data_root, age_band, AGE_BAND_LABELS, SEX_COLOURS
+from .data import read_kaggle, get_split, data_root, age_band, sex_name, AGE_BAND_LABELS, SEX_COLOURS
 from .preprocess import cached_images, RSNA100
 from .synthetic import phantom_data
 
@@ -37,13 +37,13 @@ def split_table(df) -> pd.DataFrame:
 
 def band_table(df) -> pd.DataFrame:
     "Images per age band and sex in each split."
-    return pd.crosstab([df.split, df.male.map({True: 'male', False: 'female'})], age_band(df.boneage).values).rename_axis(columns='age band')
+    return pd.crosstab([df.split, sex_name(df.male)], age_band(df.boneage).values).rename_axis(columns='age band')
 
 # %% ../nbs/04_explore.ipynb #d914f8c6
 def plot_age_distribution(df, ax=None):
     "Histogram of bone age by sex (seaborn)."
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
-    d = df.assign(sex=df.male.map({True: 'male', False: 'female'}), years=df.boneage / 12)
+    d = df.assign(sex=sex_name(df.male), years=df.boneage / 12)
     sns.histplot(d, x='years', hue='sex', hue_order=list(SEX_COLOURS), palette=SEX_COLOURS, bins=38, element='step', stat='count', common_norm=False, ax=ax)
     ax.set_xlabel('bone age (years)'); ax.set_title(f'bone age by sex (n={len(df):,})')
     return ax.figure
@@ -51,7 +51,7 @@ def plot_age_distribution(df, ax=None):
 def plot_split(df, ax=None):
     "Bone-age distribution of each split (violin by sex): the stratification at a glance."
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
-    d = df.assign(sex=df.male.map({True: 'male', False: 'female'}), years=df.boneage / 12)
+    d = df.assign(sex=sex_name(df.male), years=df.boneage / 12)
     sns.violinplot(d, x='split', y='years', hue='sex', hue_order=list(SEX_COLOURS), palette=SEX_COLOURS, split=True, inner='quart', order=['train', 'valid', 'test'], ax=ax)
     ax.set_ylabel('bone age (years)'); ax.set_title('the split, stratified by age band and sex')
     return ax.figure
@@ -64,7 +64,7 @@ def label_granularity(df) -> pd.DataFrame:
     m = df.boneage.to_numpy(float)
     on = lambda k: np.isclose(m / k, np.round(m / k))
     kind = pd.Categorical(np.select([on(12), on(6)], ['whole year', 'half year'], 'other'), ['whole year', 'half year', 'other'])
-    sex = df.male.map({True: 'male', False: 'female'}).to_numpy()
+    sex = sex_name(df.male).to_numpy()
     t = pd.crosstab(pd.Series(sex, name='sex'), pd.Series(kind, name='label on a'), normalize='index', dropna=False) * 100
     t.loc['all'] = pd.Series(kind).value_counts(normalize=True).reindex(t.columns).to_numpy() * 100
     return t
