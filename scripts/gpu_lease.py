@@ -26,8 +26,9 @@ import numpy as np, pandas as pd
 from PIL import Image
 
 PART = 15 << 20
-WHEELS = ['fastai==2.8.12', 'fastcore==2.2.41', 'fastdownload==0.0.8', 'fastprogress==1.1.6', 'fasttransform==0.0.5',
-          'plum-dispatch==2.9.0', 'beartype==0.23.1']   # what a PyTorch + timm image lacks (fastai's imports), for CPython 3.12
+WHEELS = ['fastai==2.8.12', 'fastcore==2.2.41', 'fastdownload==0.0.8', 'fastprogress==1.0.3', 'fasttransform==0.0.5',
+          'plum-dispatch==2.9.0', 'beartype==0.23.1']   # what a PyTorch + timm image lacks (fastai's imports), for CPython 3.12;
+# fastprogress 1.0.3, not 1.1: from 1.1 it imports python-fasthtml (a web framework and eight packages more), which such an image lacks
 
 
 def _webp(path):
