@@ -52,8 +52,8 @@ def _mae_row(y, p, n_boot, seed):
 
 def mae_by(df, by, pred='pred', n_boot=500, seed=0) -> pd.DataFrame:
     "Per value of `by` (a column of `df`, or values aligned with its rows): n, MAE (95% CI), bias, and the subset's share of the summed absolute error."
-    key = df[by] if isinstance(by, str) else pd.Series(np.asarray(by), index=df.index, name='subset')
-    rows = {v: _mae_row(d.boneage.values, d[pred].values, n_boot, seed) for v, d in df.groupby(key, sort=True)}
+    key = df[by] if isinstance(by, str) else pd.Series(by if isinstance(by, pd.Categorical) else np.asarray(by), index=df.index, name='subset')
+    rows = {v: _mae_row(d.boneage.values, d[pred].values, n_boot, seed) for v, d in df.groupby(key, sort=True, observed=True)}   # categories in their order
     t = pd.DataFrame.from_dict(rows, orient='index', columns=['n', 'MAE', 'ci_lo', 'ci_hi', 'bias']); t.index.name = key.name
     t['error_share'] = t.n * t.MAE / max(float(np.abs(df[pred] - df.boneage).sum()), 1e-12)
     return t

@@ -12,8 +12,8 @@ from .preprocess import cached_images, RSNA100
 from .synthetic import phantom_data
 
 # %% auto #0
-__all__ = ['study_dataset', 'split_table', 'band_table', 'plot_age_distribution', 'plot_split', 'label_granularity',
-           'sample_grid', 'intensity_stats', 'plot_intensity']
+__all__ = ['LABEL_KINDS', 'study_dataset', 'split_table', 'band_table', 'plot_age_distribution', 'plot_split', 'label_kind',
+           'label_granularity', 'sample_grid', 'intensity_stats', 'plot_intensity']
 
 # %% ../nbs/04_explore.ipynb #69c1bfb0
 def study_dataset(data=None, out=None, seed=42, n_phantoms=300, phantom_size=256, valid_pct=0.15, test_pct=0.15):
@@ -57,13 +57,19 @@ def plot_split(df, ax=None):
     return ax.figure
 
 # %% ../nbs/04_explore.ipynb #a2684580
+LABEL_KINDS = ['whole year', 'half year', 'other']
+
+def label_kind(boneage) -> pd.Categorical:
+    "Each label's kind: on a 'whole year' (a multiple of 12 months), on a 'half year' (6 months past one), or 'other'."
+    m = np.asarray(boneage, float)
+    on = lambda k: np.isclose(m / k, np.round(m / k))
+    return pd.Categorical(np.select([on(12), on(6)], LABEL_KINDS[:2], LABEL_KINDS[2]), LABEL_KINDS)
+
 def label_granularity(df) -> pd.DataFrame:
     """How finely the bone-age labels resolve age: the share (%) on a whole year, on a half year (6 months past one) and
     elsewhere, by sex and for all. Readers read bone age against the Greulich-Pyle atlas' standards, so a label is a
     standard's age more often than a month count; a model is scored against those rounded labels."""
-    m = df.boneage.to_numpy(float)
-    on = lambda k: np.isclose(m / k, np.round(m / k))
-    kind = pd.Categorical(np.select([on(12), on(6)], ['whole year', 'half year'], 'other'), ['whole year', 'half year', 'other'])
+    kind = label_kind(df.boneage)
     sex = sex_name(df.male).to_numpy()
     t = pd.crosstab(pd.Series(sex, name='sex'), pd.Series(kind, name='label on a'), normalize='index', dropna=False) * 100
     t.loc['all'] = pd.Series(kind).value_counts(normalize=True).reindex(t.columns).to_numpy() * 100

@@ -29,6 +29,8 @@ def test_train_then_evaluate(tmp_path):
     assert 'ensemble of 2 × `resnet10t`' in card and f"| test | {n_test} | {mae_test:.2f} [" in card
     v = pd.read_csv(tmp_path/'eval'/'variants_test.csv').set_index('variant')
     assert v.loc['first member alone', 'mae_2'] == v.loc['TTA', 'mae_2'] and v.loc['first member alone', 'mae_1'] != v.loc['first member alone', 'mae_2']
+    lk = pd.read_csv(tmp_path/'eval'/'mae_by_label_kind.csv')              # the MAE by kind of label (phantom ages are continuous: mostly 'other')
+    assert set(lk.subset) <= {'whole year', 'half year', 'other'} and (lk.groupby('split').error_share.sum() - 1).abs().max() < 1e-6
     lf = pd.read_csv(tmp_path/'eval'/'label_format_check.csv').set_index('split')   # predictions moved onto the training labels' values, paired
     assert list(lf.index) == ['valid', 'test'] and lf.sigma.nunique() == 1 and abs(lf.loc['valid', 'mae_2'] - mae_valid) < 1e-6
     x, xp = pd.read_csv(tmp_path/'eval'/'external_metrics.csv', index_col=0), pd.read_csv(tmp_path/'eval'/'external_predictions.csv')
