@@ -10,9 +10,9 @@ from scipy import stats
 from .data import age_band, sex_name, SEX_COLOURS
 
 # %% auto #0
-__all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'mae_by', 'performance_record', 'fit_bias_correction',
-           'apply_bias_correction', 'paired_comparison', 'ensemble', 'label_prior_median', 'label_format_check',
-           'evaluation_figure', 'largest_errors', 'plot_largest_errors']
+__all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'mae_by', 'mae_by_split', 'performance_record',
+           'fit_bias_correction', 'apply_bias_correction', 'paired_comparison', 'ensemble', 'label_prior_median',
+           'label_format_check', 'evaluation_figure', 'largest_errors', 'plot_largest_errors']
 
 # %% ../nbs/07_evaluate.ipynb #adc692cb
 def _mae(y, p): return float(np.mean(np.abs(p - y)))
@@ -57,6 +57,10 @@ def mae_by(df, by, pred='pred', n_boot=500, seed=0) -> pd.DataFrame:
     t = pd.DataFrame.from_dict(rows, orient='index', columns=['n', 'MAE', 'ci_lo', 'ci_hi', 'bias']); t.index.name = key.name
     t['error_share'] = t.n * t.MAE / max(float(np.abs(df[pred] - df.boneage).sum()), 1e-12)
     return t
+
+def mae_by_split(parts: dict, by, pred='pred', n_boot=500, seed=0) -> pd.DataFrame:
+    "`mae_by` on each split of `parts` (name -> frame), stacked under a 'split' level; `by`: a column name, or a function of a split's frame giving its rows' values."
+    return pd.concat({s: mae_by(d, by if isinstance(by, str) else by(d), pred, n_boot, seed) for s, d in parts.items()}, names=['split'])
 
 # %% ../nbs/07_evaluate.ipynb #4e572e50
 def _num(x):
