@@ -17,7 +17,7 @@ from .preprocess import PreprocConfig, default_cache_dir
 import boneage_core
 
 # %% auto #0
-__all__ = ['OFFLINE_WEIGHTS', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
+__all__ = ['OFFLINE_WEIGHTS', 'AGE_RANGE', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
            'efficientnet_lite_offline_weights', 'efficientnet_lite0_offline_weights', 'timm_weights_file',
            'create_backbone', 'BoneAgeNet', 'BoneAgeEnsemble', 'nets_summary', 'for_inference', 'channels_last',
            'tune_cpu_malloc', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError', 'save_model',
@@ -97,17 +97,22 @@ def create_backbone(arch='resnet18', pretrained=False, weights=None):
     return timm.create_model(arch, pretrained=pretrained, **kw)
 
 # %% ../nbs/05_model.ipynb #37f6b307
+AGE_RANGE = 3.5   # a net with `bins` spreads them over ±3.5 SD of the training ages (for the RSNA ages: -16 to 271 months)
+
 class BoneAgeNet(nn.Module):
-    "Grey radiograph -> backbone features, concatenated with a sex embedding (unless `use_sex=False`) -> normalised bone age."
-    def __init__(self, arch='resnet18', use_sex=True, pretrained=False, weights=None, sex_dim=16, hidden=256, drop=0.2):
+    """Grey radiograph -> backbone features, concatenated with a sex embedding (unless `use_sex=False`) -> normalised bone age.
+    `bins` > 0: the head gives a distribution over that many ages instead (label-distribution learning, `train.DistLoss`) and the
+    net returns its mean; in training mode it returns `[mean, logits...]` per image."""
+    def __init__(self, arch='resnet18', use_sex=True, pretrained=False, weights=None, sex_dim=16, hidden=256, drop=0.2, bins=0):
         super().__init__()
-        self.arch, self.use_sex = arch, use_sex
+        self.arch, self.use_sex, self.bins = arch, use_sex, bins
         self.input_size = None   # set for an ensemble member trained at another size: its input is resized to this first
         self.body = create_backbone(arch, pretrained, weights)
         with torch.no_grad():  # feature width as the backbone really returns it (timm's num_features can differ, e.g. MobileNetV3)
             was = self.body.training; self.body.eval(); nf = self.body(torch.zeros(1, 1, 64, 64)).shape[1]; self.body.train(was)
         self.sex = nn.Sequential(nn.Linear(1, sex_dim), nn.ReLU()) if use_sex else None
-        self.head = nn.Sequential(nn.Linear(nf + (sex_dim if use_sex else 0), hidden), nn.ReLU(), nn.Dropout(drop), nn.Linear(hidden, 1))
+        self.head = nn.Sequential(nn.Linear(nf + (sex_dim if use_sex else 0), hidden), nn.ReLU(), nn.Dropout(drop), nn.Linear(hidden, bins or 1))
+        if bins: self.register_buffer('centers', torch.linspace(-AGE_RANGE, AGE_RANGE, bins), persistent=False)
 
     def forward(self, x, male):
         S = self.input_size
@@ -115,7 +120,10 @@ class BoneAgeNet(nn.Module):
             x = nn.functional.interpolate(x, size=(S, S), mode='bilinear', align_corners=False, antialias=x.shape[-1] > S)
         f = self.body(x)
         if self.use_sex: f = torch.cat([f, self.sex(male.float().view(-1, 1) * 2 - 1)], 1)
-        return self.head(f).squeeze(1)
+        out = self.head(f)
+        if not self.bins: return out.squeeze(1)
+        out = out.float(); age = (out.softmax(1) * self.centers).sum(1)   # the expected normalised age over the bins
+        return torch.cat([age[:, None], out], 1) if self.training else age   # training: + the logits, for `DistLoss`
 
 # %% ../nbs/05_model.ipynb #15125706
 class BoneAgeEnsemble(nn.Module):
@@ -223,16 +231,18 @@ MODEL_FORMAT = 'boneage-model/1'
 def _members(model):
     "What rebuilds `model` (None for a single net)."
     if not isinstance(model, BoneAgeEnsemble): return None
-    return [dict(arch=m.arch, use_sex=m.use_sex, **({'input_size': m.input_size} if m.input_size else {})) for m in model.members]
+    return [dict(arch=m.arch, use_sex=m.use_sex, **({'input_size': m.input_size} if m.input_size else {}), **_bins(m)) for m in model.members]
 
-def _net(arch, use_sex, input_size=None):
-    n = BoneAgeNet(arch, use_sex=use_sex); n.input_size = input_size
+def _bins(net): return {'bins': net.bins} if getattr(net, 'bins', 0) else {}   # recorded only where set: older files read as before
+
+def _net(arch, use_sex, input_size=None, bins=0):
+    n = BoneAgeNet(arch, use_sex=use_sex, bins=bins); n.input_size = input_size
     return n
 
 def _build(meta):
     "An untrained model of the shape `meta` records."
     if meta.get('members'): return BoneAgeEnsemble([_net(**m) for m in meta['members']])
-    return BoneAgeNet(meta['arch'], use_sex=meta['use_sex'])
+    return BoneAgeNet(meta['arch'], use_sex=meta['use_sex'], bins=meta.get('bins', 0))
 
 def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig, norm: Norm, info: dict = None, half=False) -> Path:
     "Write `model` (one net or an ensemble) and all it needs to predict to one safetensors file."
@@ -241,7 +251,7 @@ def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig
     sd = {k: (v.detach().half() if half and v.is_floating_point() else v.detach()).contiguous().cpu() for k, v in model.state_dict().items()}
     members = _members(model)
     meta = dict(format=MODEL_FORMAT, arch=model.arch, use_sex=model.use_sex, preproc=asdict(preproc), norm=asdict(norm),
-                boneage_version=boneage_core.__version__, info=info or {}, **({'members': members} if members else {}))
+                boneage_version=boneage_core.__version__, info=info or {}, **({'members': members} if members else _bins(model)))
     save_file(sd, str(path), metadata={'boneage': json.dumps(meta)})
     return path
 

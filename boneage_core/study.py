@@ -251,6 +251,7 @@ def main(argv=None):
     t.add_argument('--init', metavar='MODEL', help="start from this model file (one net): its architecture, preprocessing and normalisation; "
                    "with --size, a larger input (progressive resizing)")
     t.add_argument('--epochs', type=int, default=10); t.add_argument('--lr', type=float); t.add_argument('--bs', type=int, default=32)
+    t.add_argument('--loss', choices=('l1', 'huber', 'dist'), default='l1', help="l1 (default), huber, or dist: a distribution over ages (label-distribution learning)")
     t.add_argument('--pretrained', action='store_true'); t.add_argument('--weights', help='local ImageNet weights file')
     t.add_argument('--seed', type=int, default=42, help='training seed; also the seed of a new split (default: 42)')
     t.add_argument('--split', metavar='CSV', help="the split to train and validate on (a split.csv); default with --init: the init run's split")
@@ -292,7 +293,7 @@ def main(argv=None):
             df = study_dataset(a.data, out=a.out, seed=a.seed)
             cfg = TrainConfig(arch=arch, use_sex=not a.no_sex, preproc=asdict(pp), epochs=a.epochs, lr=a.lr,
                               bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init, patience=a.patience, norm_from=a.norm_from,
-                              channels_last=a.channels_last)
+                              channels_last=a.channels_last, loss=a.loss)
             r = train_ensemble(df, cfg, a.seeds, a.out, jobs=a.jobs, time_limit=a.time_limit) if a.seeds else train(df, cfg, a.out)
             what = f"ensemble of {len(r['members'])}; members {', '.join(f'{m:.2f}' for m in (x['valid_mae'] for x in r['members']))}; " if a.seeds and len(a.seeds) > 1 else ''
             print(f"validation MAE {r['valid_mae']:.2f} months ({what}split {df.attrs['split_csv']}); model: {Path(a.out)/'model.safetensors'}")
