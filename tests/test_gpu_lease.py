@@ -26,8 +26,18 @@ def test_pack_train_unpack(tmp_path, capsys):
         assert [n.rsplit('.', 1)[0] for n in names] == sorted(tv.id.astype(str))
         n, p = names[0], tv.set_index(tv.id.astype(str)).path[names[0].rsplit('.', 1)[0]]
         z.extract(n, tmp_path); assert np.array_equal(np.asarray(Image.open(tmp_path/n).convert(Image.open(p).mode)), np.asarray(Image.open(p)))
-    out = tmp_path/'out'
-    r = lease('train', '--bundle', b, '--arch', 'resnet10t', '--size', '48', '--epochs', '2', '--bs', '16', '--seeds', '3', '4',
+    t0 = (b/'data.zip').stat().st_mtime_ns   # packed again for another run: --reuse-data keeps the images when they are the same
+    r = lease('pack', '--data', data, '--split', a/'split.csv', '--norm-from', a/'model.safetensors', '--out', b, '--reuse-data')
+    assert r.returncode == 0 and 'kept' in r.stdout and (b/'data.zip').stat().st_mtime_ns == t0, r.stderr[-2000:]
+    sp = tmp_path/'split2.csv'; s2 = __import__('pandas').read_csv(a/'split.csv', dtype={'id': str})
+    s2.loc[s2.index[s2.split == 'train'][0], 'split'] = 'test'; s2.to_csv(sp, index=False)   # one image fewer: packed anew
+    r = lease('pack', '--data', data, '--split', sp, '--norm-from', a/'model.safetensors', '--out', tmp_path/'b2', '--reuse-data')
+    assert r.returncode == 0 and 'kept' not in r.stdout, r.stderr[-2000:]
+    import shutil; shutil.copy(tmp_path/'b2'/'data.zip', b/'data.zip')
+    r = lease('pack', '--data', data, '--split', a/'split.csv', '--norm-from', a/'model.safetensors', '--out', b, '--reuse-data')
+    assert r.returncode == 0 and 'kept' not in r.stdout, r.stderr[-2000:]
+    out = tmp_path/'out'   # the members train with the distribution loss: it reaches them, and they join an L1 run's ensemble
+    r = lease('train', '--bundle', b, '--arch', 'resnet10t', '--size', '48', '--epochs', '2', '--bs', '16', '--loss', 'dist', '--seeds', '3', '4',
               '--budget', '600', '--hard', '900', '--work', tmp_path/'work', '--out', out, '--workers', 2)
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'seed 3: validation MAE' in r.stdout and 'seed 4: validation MAE' in r.stdout and 'unfinished' not in r.stdout
@@ -39,11 +49,11 @@ def test_pack_train_unpack(tmp_path, capsys):
     for s in (3, 4):
         m, meta = load_model(back/f'seed-{s}'/'model.safetensors')
         assert meta['norm'] == load_model(a/'model.safetensors')[1]['norm'] and meta['preproc'].size == 48   # normalised as the run it joins
-        assert json.loads((back/f'seed-{s}'/'config.json').read_text())['seed'] == s
+        assert json.loads((back/f'seed-{s}'/'config.json').read_text())['seed'] == s and m.bins == 141
     r = subprocess.run([sys.executable, 'scripts/ship_default_model.py', str(a), str(back/'seed-3'), str(back/'seed-4'), '--data', str(data),
                         '--dst', str(tmp_path/'joined.safetensors')], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert len(load_model(tmp_path/'joined.safetensors')[0].members) == 3
+    assert [n.bins for n in load_model(tmp_path/'joined.safetensors')[0].members] == [0, 141, 141]
     # the hard limit: a run far too long for it is stopped, and its best epoch so far comes back marked unfinished
     r = lease('train', '--bundle', b, '--arch', 'resnet10t', '--size', '48', '--epochs', '400', '--bs', '16', '--seeds', '5',
               '--budget', '1000', '--hard', '25', '--work', tmp_path/'work2', '--out', tmp_path/'out2', '--workers', 2)
