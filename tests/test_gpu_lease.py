@@ -1,8 +1,8 @@
 """`scripts/gpu_lease.py` end to end on phantoms (real fastai training on the CPU): pack a bundle, train members from it under a
 time budget, bring them back as run folders and join them to the run whose normalisation they took."""
-import json, subprocess, sys, zipfile
+import json, shutil, subprocess, sys, zipfile
 from pathlib import Path
-import numpy as np
+import numpy as np, pandas as pd
 from PIL import Image
 from boneage_core.study import main
 from boneage_core.synthetic import phantom_data
@@ -27,14 +27,15 @@ def test_pack_train_unpack(tmp_path, capsys):
         n, p = names[0], tv.set_index(tv.id.astype(str)).path[names[0].rsplit('.', 1)[0]]
         z.extract(n, tmp_path); assert np.array_equal(np.asarray(Image.open(tmp_path/n).convert(Image.open(p).mode)), np.asarray(Image.open(p)))
     t0 = (b/'data.zip').stat().st_mtime_ns   # packed again for another run: --reuse-data keeps the images when they are the same
-    r = lease('pack', '--data', data, '--split', a/'split.csv', '--norm-from', a/'model.safetensors', '--out', b, '--reuse-data')
+    repack = lambda split, out: lease('pack', '--data', data, '--split', split, '--norm-from', a/'model.safetensors', '--out', out, '--reuse-data')
+    r = repack(a/'split.csv', b)
     assert r.returncode == 0 and 'kept' in r.stdout and (b/'data.zip').stat().st_mtime_ns == t0, r.stderr[-2000:]
-    sp = tmp_path/'split2.csv'; s2 = __import__('pandas').read_csv(a/'split.csv', dtype={'id': str})
+    sp = tmp_path/'split2.csv'; s2 = pd.read_csv(a/'split.csv', dtype={'id': str})
     s2.loc[s2.index[s2.split == 'train'][0], 'split'] = 'test'; s2.to_csv(sp, index=False)   # one image fewer: packed anew
-    r = lease('pack', '--data', data, '--split', sp, '--norm-from', a/'model.safetensors', '--out', tmp_path/'b2', '--reuse-data')
+    r = repack(sp, tmp_path/'b2')
     assert r.returncode == 0 and 'kept' not in r.stdout, r.stderr[-2000:]
-    import shutil; shutil.copy(tmp_path/'b2'/'data.zip', b/'data.zip')
-    r = lease('pack', '--data', data, '--split', a/'split.csv', '--norm-from', a/'model.safetensors', '--out', b, '--reuse-data')
+    shutil.copy(tmp_path/'b2'/'data.zip', b/'data.zip')
+    r = repack(a/'split.csv', b)
     assert r.returncode == 0 and 'kept' not in r.stdout, r.stderr[-2000:]
     out = tmp_path/'out'   # the members train with the distribution loss: it reaches them, and they join an L1 run's ensemble
     r = lease('train', '--bundle', b, '--arch', 'resnet10t', '--size', '48', '--epochs', '2', '--bs', '16', '--loss', 'dist', '--seeds', '3', '4',
