@@ -11,8 +11,8 @@ from .data import age_band, sex_name, SEX_COLOURS
 
 # %% auto #0
 __all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'mae_by', 'mae_by_split', 'performance_record',
-           'fit_bias_correction', 'apply_bias_correction', 'paired_comparison', 'ensemble', 'label_prior_median',
-           'label_format_check', 'evaluation_figure', 'largest_errors', 'plot_largest_errors']
+           'fit_bias_correction', 'apply_bias_correction', 'paired_comparison', 'ensemble', 'split_gap',
+           'label_prior_median', 'label_format_check', 'evaluation_figure', 'largest_errors', 'plot_largest_errors']
 
 # %% ../nbs/07_evaluate.ipynb #adc692cb
 def _mae(y, p): return float(np.mean(np.abs(p - y)))
@@ -102,6 +102,28 @@ def paired_comparison(y, p1, p2, n_boot=2000, seed=0) -> dict:
 def ensemble(*preds):
     "Average the predictions of several models (same images, same order)."
     return np.mean(np.stack([np.asarray(p, float) for p in preds]), 0)
+
+# %% ../nbs/07_evaluate.ipynb #9abb425f
+def split_gap(a: pd.DataFrame, b: pd.DataFrame, pred='pred', target=None, n_perm=10000, seed=0) -> dict:
+    "MAE of one model on splits `a` and `b` (frames with `boneage`, `male` and `pred`) against random re-splits of their pooled images within age band x sex, as `make_split` draws: the permutation p of the gap (two-sided), the pooled MAE, the 95% range of a random `a`-sized part's MAE and, with `target`, the share of parts at or under it."
+    e = np.abs(np.r_[a[pred].values - a.boneage.values, b[pred].values - b.boneage.values]).astype(float)
+    key = np.r_[age_band(a.boneage).astype(str).values + '|' + a.male.astype(str).values,
+                age_band(b.boneage).astype(str).values + '|' + b.male.astype(str).values]
+    in_a = np.r_[np.ones(len(a), bool), np.zeros(len(b), bool)]
+    rng, total = np.random.default_rng(seed), e.sum()
+    sums = np.zeros(n_perm)
+    for k in np.unique(key):   # within each stratum, its a-rows drawn again from its pooled rows
+        rows = np.flatnonzero(key == k); na = int(in_a[rows].sum())
+        if na == 0: continue
+        draws = rng.random((n_perm, len(rows))).argsort(1)[:, :na]
+        sums += e[rows][draws].sum(1)
+    mae_a, gaps = sums / len(a), sums / len(a) - (total - sums) / len(b)
+    gap = float(e[in_a].mean() - e[~in_a].mean())
+    out = {'mae_a': float(e[in_a].mean()), 'mae_b': float(e[~in_a].mean()), 'gap': gap,
+           'p_value': float((np.sum(np.abs(gaps) >= abs(gap) - 1e-12) + 1) / (n_perm + 1)), 'pooled': float(e.mean()),
+           'range_lo': float(np.percentile(mae_a, 2.5)), 'range_hi': float(np.percentile(mae_a, 97.5)), 'n_a': len(a), 'n_b': len(b)}
+    if target is not None: out['share_at_target'] = float(np.mean(mae_a <= target))
+    return out
 
 # %% ../nbs/07_evaluate.ipynb #c99b0cce
 def label_prior_median(pred, male, labels, sigma=4.0) -> np.ndarray:

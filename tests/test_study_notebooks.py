@@ -23,6 +23,9 @@ def test_train_then_evaluate(tmp_path):
     mae_valid = m[(m.split == 'valid') & (m.metric == 'MAE')].value.item()
     assert abs(mae_valid - r['valid_mae']) < 1e-3
     assert len(pd.read_csv(tmp_path/'eval'/'breakdown_test.csv')) >= 4
+    g = pd.read_csv(tmp_path/'eval'/'split_gap.csv', index_col=0)        # the two splits' gap against random re-splits of their images
+    assert list(g.index) == ['plain', 'TTA'] and abs(g.loc['plain', 'mae_a'] - mae_valid) < 1e-6 and abs(g.loc['plain', 'gap'] - (mae_valid - g.loc['plain', 'mae_b'])) < 1e-9
+    assert (g.range_lo < g.range_hi).all() and ((g.p_value > 0) & (g.p_value <= 1)).all() and g.share_at_target.between(0, 1).all()
     card = (tmp_path/'eval'/'model_card.md').read_text()                  # the model's card, with the figures measured here
     mae_test = m[(m.split == 'test') & (m.metric == 'MAE')].value.item()
     n_test = pd.read_csv(tmp_path/'eval'/'breakdown_test.csv').n[0]
