@@ -12,8 +12,8 @@ from .io import is_dicom
 # %% auto #0
 __all__ = ['TIDY_COLUMNS', 'IMAGE_EXTS', 'AGE_RANGE', 'AGE_BAND_EDGES', 'AGE_BAND_LABELS', 'SEX_COLOURS', 'KAGGLE_CSV',
            'KAGGLE_IMAGES', 'DataError', 'age_band', 'parse_sex', 'sex_name', 'normalize_ids', 'is_image_file',
-           'image_id', 'index_images', 'read_labels', 'validate_labels', 'read_kaggle', 'make_split', 'save_split',
-           'apply_split', 'get_split', 'data_root', 'shared_data']
+           'image_id', 'index_images', 'read_labels', 'validate_labels', 'read_kaggle', 'split_strata', 'make_split',
+           'save_split', 'apply_split', 'get_split', 'data_root', 'shared_data']
 
 # %% ../nbs/01_data.ipynb #ee3f6b00
 class DataError(ValueError):
@@ -139,11 +139,15 @@ def read_kaggle(root, check=True) -> pd.DataFrame:
     return read_labels(csv, img, check=check)
 
 # %% ../nbs/01_data.ipynb #3ceeb17e
+def split_strata(df: pd.DataFrame) -> np.ndarray:
+    "The stratum (age band x sex) of each row of `df`, as `make_split` stratifies."
+    return age_band(df['boneage']).astype(str).values + '|' + df['male'].astype(str).values
+
 def make_split(df: pd.DataFrame, valid_pct=0.15, test_pct=0.15, seed=42) -> pd.DataFrame:
     "Copy of `df` with a `split` column (train/valid/test), stratified by age band x sex."
     out = df.copy()
     out['split'] = 'train'
-    key = age_band(out['boneage']).astype(str).values + '|' + out['male'].astype(str).values
+    key = split_strata(out)
     rng = np.random.default_rng(seed)
     order = np.argsort(out['id'].astype(str).values, kind='stable')
     for k in sorted(set(key)):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from scipy import stats
-from .data import age_band, sex_name, SEX_COLOURS
+from .data import age_band, split_strata, sex_name, SEX_COLOURS
 
 # %% auto #0
 __all__ = ['METRICS', 'bootstrap_ci', 'metric_table', 'breakdown', 'mae_by', 'mae_by_split', 'performance_record',
@@ -106,10 +106,9 @@ def ensemble(*preds):
 # %% ../nbs/07_evaluate.ipynb #9abb425f
 def split_gap(a: pd.DataFrame, b: pd.DataFrame, pred='pred', target=None, n_perm=10000, seed=0) -> dict:
     "MAE of one model on splits `a` and `b` (frames with `boneage`, `male` and `pred`) against random re-splits of their pooled images within age band x sex, as `make_split` draws: the permutation p of the gap (two-sided), the pooled MAE, the 95% range of a random `a`-sized part's MAE and, with `target`, the share of parts at or under it."
-    e = np.abs(np.r_[a[pred].values - a.boneage.values, b[pred].values - b.boneage.values]).astype(float)
-    key = np.r_[age_band(a.boneage).astype(str).values + '|' + a.male.astype(str).values,
-                age_band(b.boneage).astype(str).values + '|' + b.male.astype(str).values]
-    in_a = np.r_[np.ones(len(a), bool), np.zeros(len(b), bool)]
+    both = pd.concat([a, b])
+    e = np.abs(both[pred].values - both.boneage.values).astype(float)
+    key, in_a = split_strata(both), np.arange(len(both)) < len(a)
     rng, total = np.random.default_rng(seed), e.sum()
     sums = np.zeros(n_perm)
     for k in np.unique(key):   # within each stratum, its a-rows drawn again from its pooled rows
@@ -118,8 +117,8 @@ def split_gap(a: pd.DataFrame, b: pd.DataFrame, pred='pred', target=None, n_perm
         draws = rng.random((n_perm, len(rows))).argsort(1)[:, :na]
         sums += e[rows][draws].sum(1)
     mae_a, gaps = sums / len(a), sums / len(a) - (total - sums) / len(b)
-    gap = float(e[in_a].mean() - e[~in_a].mean())
-    out = {'mae_a': float(e[in_a].mean()), 'mae_b': float(e[~in_a].mean()), 'gap': gap,
+    seen_a, seen_b = float(e[in_a].mean()), float(e[~in_a].mean()); gap = seen_a - seen_b
+    out = {'mae_a': seen_a, 'mae_b': seen_b, 'gap': gap,
            'p_value': float((np.sum(np.abs(gaps) >= abs(gap) - 1e-12) + 1) / (n_perm + 1)), 'pooled': float(e.mean()),
            'range_lo': float(np.percentile(mae_a, 2.5)), 'range_hi': float(np.percentile(mae_a, 97.5)), 'n_a': len(a), 'n_b': len(b)}
     if target is not None: out['share_at_target'] = float(np.mean(mae_a <= target))
