@@ -5,16 +5,21 @@
 # %% ../nbs/08_compare.ipynb #16ca1535
 from __future__ import annotations
 import json, time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
-import pandas as pd, torch
+import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
+from PIL import Image
+from .io import read_radiograph
 from .model import load_model
 from .evaluate import bootstrap_ci, paired_comparison, _mae
-from .train import TrainConfig, train, history_seconds
+from .preprocess import PreprocConfig, cached_images, preprocess
+from .train import TrainConfig, train, history_seconds, predict_months
 
 # %% auto #0
-__all__ = ['run_name', 'train_grid', 'train_minutes', 'inference_speed', 'compare_runs', 'plot_comparison']
+__all__ = ['run_name', 'train_grid', 'train_minutes', 'inference_speed', 'compare_runs', 'plot_comparison', 'run_source_px',
+           'native_side', 'resolution_steps', 'resolution_grid', 'resolution_table', 'show_resolutions',
+           'plot_resolution']
 
 # %% ../nbs/08_compare.ipynb #2c7f61de
 def run_name(cfg: TrainConfig) -> str: return f"{cfg.arch}-{'sex' if cfg.use_sex else 'nosex'}"
@@ -86,5 +91,86 @@ def plot_comparison(table):
     t = table.iloc[::-1]
     ax.errorbar(t.MAE, range(len(t)), xerr=[t.MAE - t.ci_lo, t.ci_hi - t.MAE], fmt='o', capsize=3)
     ax.set_yticks(range(len(t)), t.run); ax.set_xlabel('validation MAE (months), 95% CI'); ax.grid(axis='x', alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/08_compare.ipynb #a1e50c02
+def run_source_px(d) -> int:
+    "The source resolution a run trained on (`PreprocConfig.source_px`; 0: the images as they come)."
+    return int(json.loads((Path(d)/'result.json').read_text())['config']['preproc'].get('source_px', 0) or 0)
+
+def native_side(df, n=50) -> int:
+    "The median longer side, in px, of (up to `n` of) the radiographs of `df` as they come."
+    def side(p):
+        try:
+            with Image.open(p) as im: return max(im.size)
+        except Exception: return max(read_radiograph(p)[0].shape)
+    return int(np.median([side(p) for p in df.path.iloc[:n]]))
+
+def resolution_steps(native_px: int, size: int, n=4) -> list:
+    "`[0, ...]`: the images as they come, then `n` source resolutions a factor sqrt(2) apart, from the sharpest one the net's input (`size`) can show."
+    top = min(native_px, size)
+    return [0] + [int(round(top / 2 ** (k / 2))) for k in range(1, n + 1)]
+
+def resolution_grid(df, source_pxs, base: TrainConfig, out, seeds=None, **kwargs) -> list:
+    "Train `base` once per source resolution in `source_pxs` (each radiograph first shrunk to at most that many px, `PreprocConfig.source_px`; 0: as it comes), same split and budget, and per training seed in `seeds` (default: `base.seed`); the run folders `[seed-S/]source-<px>` (`source-native` for 0). Finished runs are kept."
+    dirs = []
+    for s in seeds or [base.seed]:
+        for px in source_pxs:
+            cfg = TrainConfig(**{**asdict(base), 'seed': s, 'preproc': {**base.preproc, 'source_px': int(px)}})
+            d = Path(out)/(f'seed-{s}' if seeds else '')/(f"source-{int(px):03d}" if px else 'source-native')
+            if not (d/'result.json').exists(): train(df, cfg, d, **kwargs)
+            dirs.append(d)
+    return dirs
+
+def resolution_table(dirs, native_px: int, test=None, n_boot=1000, seed=0, cache_dir=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Validation MAE (95% CI) per training seed and source resolution, sharpest first (`source_px`: the longer side the run saw; `native_px` for the images as they come), and each run paired with the next sharper one of its seed on the same images (`diff` > 0: the blurrier is worse). `test`: labelled rows (`path`, `male`, `boneage`) also predicted by each run (`test_MAE`, and pairs on them too)."
+    rows, preds = [], {}
+    for d in map(Path, dirs):
+        r = json.loads((d/'result.json').read_text()); v = pd.read_csv(d/'valid_preds.csv', dtype={'id': str}).sort_values('id')
+        px = min(run_source_px(d) or native_px, native_px)
+        lo, hi = bootstrap_ci(v.boneage.values, v.pred.values, _mae, n_boot, seed)
+        row = dict(seed=r['config']['seed'], source_px=px, run=str(d), MAE=_mae(v.boneage.values, v.pred.values), ci_lo=lo, ci_hi=hi,
+                   epochs=r['epochs_run'], train_min=train_minutes(d))
+        preds[str(d)] = {'valid': (v.boneage.values, v.pred.values, list(v.id))}
+        if test is not None:
+            used = set(v.id) | (set(pd.read_csv(d/'split.csv', dtype={'id': str}).query("split != 'test'").id) if (d/'split.csv').exists() else set())
+            if seen := set(test.id.astype(str)) & used:   # the validation rows always; the training rows where the run kept its split
+                raise ValueError(f"{d} trained or validated on {len(seen)} of the test images (e.g. {sorted(seen)[:3]}): give the runs' own test split")
+            m, meta = load_model(d/'model.safetensors')
+            p = predict_months(m, cached_images(test, meta['preproc'], cache_dir, progress=False), test.male.values, meta['norm'])
+            row['test_MAE'] = _mae(test.boneage.values, p); preds[str(d)]['test'] = (test.boneage.values, p, list(test.id))
+        rows.append(row)
+    table = pd.DataFrame(rows).sort_values(['seed', 'source_px'], ascending=[True, False]).reset_index(drop=True)
+    if (dup := table.duplicated(['seed', 'source_px'], keep=False)).any(): raise ValueError(f"two runs of one seed saw the same resolution: {table[dup].run.tolist()}")
+    pairs = []
+    for s, t in table.groupby('seed'):
+        for sharp, blur in zip(t.run[:-1], t.run[1:]):
+            for split in preds[blur]:
+                (y, pb, ib), (_, ps, is_) = preds[blur][split], preds[sharp][split]
+                if ib != is_: raise ValueError(f"{blur} and {sharp} were not scored on the same {split} images")
+                pairs.append(dict(split=split, seed=s, source_px=table.source_px[table.run == blur].item(), vs_px=table.source_px[table.run == sharp].item(),
+                                  **paired_comparison(y, pb, ps, seed=seed)))
+    return table, pd.DataFrame(pairs)
+
+def show_resolutions(path, source_pxs, cfg: PreprocConfig = PreprocConfig(size=112)):
+    "Figure: one radiograph as the net sees it (`cfg`) at each source resolution (`source_px`; 0: as it comes)."
+    raw = read_radiograph(path)[0]; native = max(raw.shape)
+    fig, axs = plt.subplots(1, len(source_pxs), figsize=(1.9 * len(source_pxs), 2.2), squeeze=False)
+    for ax, px in zip(axs[0], source_pxs):
+        ax.imshow(preprocess(raw, replace(cfg, source_px=int(px))), cmap='gray', vmin=0, vmax=255); ax.axis('off')
+        ax.set_title(f"{min(px or native, native)} px", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+def plot_resolution(table):
+    "Validation MAE (95% CI) against the source resolution (log scale), a line per training seed; test MAE beside it where measured."
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for i, (s, t) in enumerate(table.sort_values('source_px').groupby('seed')):
+        ax.errorbar(t.source_px * (1 + 0.015 * i), t.MAE, yerr=[t.MAE - t.ci_lo, t.ci_hi - t.MAE], fmt='o-', capsize=3, color=f'C{i}', label=f'validation, seed {s} (95% CI)')
+        if 'test_MAE' in t: ax.plot(t.source_px * (1 + 0.015 * i), t.test_MAE, 's--', alpha=0.6, color=f'C{i}', label=f'test, seed {s}')
+    px = sorted(table.source_px.unique())
+    ax.set_xscale('log'); ax.set_xticks(px, [str(int(v)) for v in px]); ax.minorticks_off()
+    ax.set_xlabel('longer side of the radiograph (px, log scale)'); ax.set_ylabel('MAE (months)'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

@@ -16,8 +16,8 @@ from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01, to_uint8
 
 # %% auto #0
-__all__ = ['RSNA100', 'PreprocConfig', 'film_box', 'hand_bbox', 'normalize_contrast', 'resize_square', 'preprocess',
-           'default_cache_dir', 'cached_images', 'cached_crop_kept', 'show_preprocessing']
+__all__ = ['RSNA100', 'PreprocConfig', 'film_box', 'hand_bbox', 'normalize_contrast', 'resize_square', 'reduce_resolution',
+           'preprocess', 'default_cache_dir', 'cached_images', 'cached_crop_kept', 'show_preprocessing']
 
 # %% ../nbs/02_preprocess.ipynb #8f279ddc
 @dataclass(frozen=True)
@@ -29,14 +29,19 @@ class PreprocConfig:
     film: bool = True         # a film on a light box (bright surround, darker film): crop to the film
     contrast: str = 'percentile'  # 'none' | 'percentile' | 'clahe'
     resize: str = 'pad'       # 'pad' (keep aspect, black padding) | 'squash' (like the 100-px RSNA set)
+    source_px: int = 0        # first shrink the radiograph to at most this many px on its longer side (0: as it comes): the resolution study
 
     def __post_init__(self):
         if self.contrast not in ('none', 'percentile', 'clahe'): raise ValueError(f"contrast must be none/percentile/clahe, not {self.contrast!r}")
         if self.resize not in ('pad', 'squash'): raise ValueError(f"resize must be pad/squash, not {self.resize!r}")
         if not 8 <= self.size <= 4096: raise ValueError(f"size {self.size} outside 8-4096")
+        if self.source_px and not 8 <= self.source_px <= 65536: raise ValueError(f"source_px {self.source_px} outside 8-65536 (0: as it comes)")
 
     @property
-    def key(self) -> str: return hashlib.sha1(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+    def key(self) -> str:
+        d = asdict(self)
+        if not d['source_px']: del d['source_px']   # settings from before it existed keep their caches
+        return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
     @classmethod
     def from_dict(cls, d): return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
@@ -115,12 +120,25 @@ def _crop_box(x, cfg):
     y0, y1, x0, x1 = box = hand_bbox(x, cfg.margin, film=False)
     return box, (y1 - y0) * (x1 - x0) / x.size
 
+def reduce_resolution(img, px: int):
+    "Float image shrunk (area average, aspect kept) so that its longer side is at most `px`; as it is if already that small."
+    x = to_float01(img)
+    H, W = x.shape
+    if max(H, W) <= px: return x
+    s = px / max(H, W)
+    return np.asarray(Image.fromarray(x, mode='F').resize((max(1, round(W * s)), max(1, round(H * s))), Image.BOX), np.float32)
+
 def preprocess(img, cfg: PreprocConfig = PreprocConfig(), return_bbox=False, return_kept=False):
-    "A radiograph (array or path) through crop, resize and contrast to a `uint8` `cfg.size` square; `return_bbox`: also the crop box, `return_kept`: also the share of the image it kept (1 for a film on a light box)."
+    "A radiograph (array or path) through crop, resize and contrast to a `uint8` `cfg.size` square; `return_bbox`: also the crop box, `return_kept`: also the share of the image it kept (1 for a film on a light box). With `cfg.source_px` the box is found on the image as given and cut from its `reduce_resolution` copy: the same crop, less detail."
     if isinstance(img, (str, Path)): img = read_radiograph(img)[0]
     x = to_float01(img)
     box, kept = _crop_box(x, cfg)
-    x = resize_square(x[box[0]:box[1], box[2]:box[3]], cfg.size, cfg.resize)
+    if cfg.source_px:
+        r = reduce_resolution(x, cfg.source_px); fy, fx = r.shape[0] / x.shape[0], r.shape[1] / x.shape[1]
+        y0, y1, x0, x1 = box
+        x = r[int(y0 * fy):max(int(y0 * fy) + 1, round(y1 * fy)), int(x0 * fx):max(int(x0 * fx) + 1, round(x1 * fx))]
+    else: x = x[box[0]:box[1], box[2]:box[3]]
+    x = resize_square(x, cfg.size, cfg.resize)
     out = to_uint8(normalize_contrast(x, cfg.contrast))
     extra = [v for v, want in ((box, return_bbox), (kept, return_kept)) if want]
     return (out, *extra) if extra else out

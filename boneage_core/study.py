@@ -14,9 +14,9 @@ __all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'study_params', 'nbs_dir', 'StudyEr
            'run_split', 'use_split', 'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
-STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures')
+STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures', 'resolution')
 NOTEBOOKS = {'explore': '20_explore.ipynb', 'train': '21_train.ipynb', 'architectures': '22_architectures.ipynb', 'evaluate': '23_evaluate.ipynb',
-             'interpret': '24_interpret.ipynb'}
+             'interpret': '24_interpret.ipynb', 'resolution': '25_resolution.ipynb'}
 
 def study_params(step, out: Path, data=None, quick=False, seed=42, external=None, external_images=None) -> dict:
     "Parameters of each study notebook: the built-in phantoms run small; real data runs the full recipe. `external`: a labelled set the evaluation also measures."
@@ -31,6 +31,9 @@ def study_params(step, out: Path, data=None, quick=False, seed=42, external=None
     if step == 'interpret': p.update(model=str(out/'train'/'model.safetensors'), n_per_band=3 if quick else 6)
     if step == 'architectures':
         p.update(size=128, epochs=20, lr=2e-3, bs=64) if real and not quick else p.update(size=48 if quick else 64, epochs=1 if quick else 3, lr=3e-3, quick=quick)
+    if step == 'resolution':
+        p.update(arch='tv_mobilenet_v2', pretrained=True, size=112, epochs=12, lr=2e-3, bs=64, seeds=[2, 5], source_pxs=None) if real and not quick else \
+        p.update(arch='resnet18', size=64, epochs=1 if quick else 10, lr=3e-3, bs=32, source_pxs=[0, 32, 16], n_boot=200 if quick else 1000)
     if not real: p.update(n_phantoms=200 if quick else 600)
     return p
 
@@ -248,6 +251,8 @@ def main(argv=None):
     t.add_argument('--data', help='Kaggle-layout data folder (default: $BONEAGE_DATA, else the built-in phantoms)')
     t.add_argument('--out', default='runs/model'); t.add_argument('--arch', help='timm name or tv_mobilenet_v2 (default: resnet18)')
     t.add_argument('--no-sex', action='store_true', help='image-only model'); t.add_argument('--size', type=int, help='input px (default: 128)')
+    t.add_argument('--source-px', type=int, metavar='PX', help='first shrink each radiograph to at most PX on its longer side '
+                   '(the resolution study: how much a sharper input is worth)')
     t.add_argument('--init', metavar='MODEL', help="start from this model file (one net): its architecture, preprocessing and normalisation; "
                    "with --size, a larger input (progressive resizing)")
     t.add_argument('--epochs', type=int, default=10); t.add_argument('--lr', type=float); t.add_argument('--bs', type=int, default=32)
@@ -288,6 +293,7 @@ def main(argv=None):
             if a.init:
                 meta = model_meta(a.init)
                 pp, arch = replace(meta['preproc'], size=a.size or meta['preproc'].size), a.arch or meta['arch']
+            if a.source_px is not None: pp = replace(pp, source_px=a.source_px)
             split = a.split or (run_split(a.init) if a.init else None)
             if split: use_split(split, a.out)
             df = study_dataset(a.data, out=a.out, seed=a.seed)

@@ -70,3 +70,16 @@ def test_architecture_grid(tmp_path):
     t = pd.read_csv(tmp_path/'arch'/'architectures.csv')
     assert len(t) == 4 and set(t.sex_input) == {True, False} and t.MAE.notna().all()
     assert (tmp_path/'arch'/'architectures.png').exists()
+
+
+def test_resolution_study(tmp_path):
+    run('25_resolution.ipynb', tmp_path, out=str(tmp_path/'res'), arch='resnet10t', size=40, epochs=1, bs=16, seeds=[7, 8], source_pxs=None, n_boot=100, **PH)
+    t, p = pd.read_csv(tmp_path/'res'/'resolution.csv'), pd.read_csv(tmp_path/'res'/'resolution_paired.csv')
+    native = t.source_px.max()                                    # the phantoms as they come, then 4 steps of sqrt(2) below the 40-px input
+    assert list(t.source_px) == [native, 28, 20, 14, 10] * 2 and list(t.seed) == [7] * 5 + [8] * 5
+    assert t.MAE.notna().all() and t.test_MAE.notna().all() and (t.ci_lo <= t.MAE).all() and (t.MAE <= t.ci_hi).all()
+    assert t.run.str.startswith('runs/seed-').all()
+    assert len(p) == 2 * 4 * 2 and set(p.split) == {'valid', 'test'}  # per seed, each run against the next sharper one, on both splits
+    v = p[(p.split == 'valid') & (p.seed == 8) & (p.source_px == 14)].iloc[0]
+    assert v.vs_px == 20 and abs(v.mae_1 - t[(t.seed == 8) & (t.source_px == 14)].MAE.item()) < 1e-9
+    assert (tmp_path/'res'/'resolution.png').exists() and (tmp_path/'res'/'resolution_inputs.png').exists()
