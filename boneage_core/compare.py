@@ -61,16 +61,20 @@ def inference_speed(run, n=64, bs=32, repeats=2) -> float:
         for _ in range(repeats * max(1, n // bs)): m(x, male)
     return repeats * max(1, n // bs) * bs / (time.perf_counter() - t)
 
+def _scored_run(d: Path, n_boot=1000, seed=0) -> tuple[dict, pd.DataFrame, dict]:
+    "A run folder's `result.json`, its validation predictions (by id) and their MAE with its bootstrap 95% CI."
+    r = json.loads((d/'result.json').read_text()); v = pd.read_csv(d/'valid_preds.csv', dtype={'id': str}).sort_values('id')
+    lo, hi = bootstrap_ci(v.boneage.values, v.pred.values, _mae, n_boot, seed)
+    return r, v, dict(MAE=_mae(v.boneage.values, v.pred.values), ci_lo=lo, ci_hi=hi)
+
 def compare_runs(dirs, n_boot=1000, seed=0) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Result table of the runs in `dirs` and paired comparisons of each with the best (same validation images)."
     rows, preds = [], {}
     for d in map(Path, dirs):
-        r = json.loads((d/'result.json').read_text()); v = pd.read_csv(d/'valid_preds.csv', dtype={'id': str}).sort_values('id')
+        r, v, score = _scored_run(d, n_boot, seed)
         name = d.name; preds[name] = v
-        lo, hi = bootstrap_ci(v.boneage.values, v.pred.values, _mae, n_boot, seed)
-        rows.append(dict(run=name, arch=r['config']['arch'], sex_input=r['config']['use_sex'], MAE=_mae(v.boneage.values, v.pred.values),
-                         ci_lo=lo, ci_hi=hi, params_M=r['params'] / 1e6, epochs=r['epochs_run'], train_min=train_minutes(d),
-                         infer_img_s=inference_speed(d)))
+        rows.append(dict(run=name, arch=r['config']['arch'], sex_input=r['config']['use_sex'], **score,
+                         params_M=r['params'] / 1e6, epochs=r['epochs_run'], train_min=train_minutes(d), infer_img_s=inference_speed(d)))
     table = pd.DataFrame(rows).sort_values('MAE').reset_index(drop=True)
     best = table.run[0]; ref = preds[best]
     pairs = []
@@ -95,9 +99,10 @@ def plot_comparison(table):
     return fig
 
 # %% ../nbs/08_compare.ipynb #a1e50c02
-def run_source_px(d) -> int:
-    "The source resolution a run trained on (`PreprocConfig.source_px`; 0: the images as they come)."
-    return int(json.loads((Path(d)/'result.json').read_text())['config']['preproc'].get('source_px', 0) or 0)
+def run_source_px(d, result: dict = None) -> int:
+    "The source resolution a run trained on (`PreprocConfig.source_px`; 0: the images as they come), from its `result.json` (or that file's contents, `result`)."
+    r = result or json.loads((Path(d)/'result.json').read_text())
+    return int(r['config']['preproc'].get('source_px', 0) or 0)
 
 def native_side(df, n=50) -> int:
     "The median longer side, in px, of (up to `n` of) the radiographs of `df` as they come."
@@ -127,11 +132,9 @@ def resolution_table(dirs, native_px: int, test=None, n_boot=1000, seed=0, cache
     "Validation MAE (95% CI) per training seed and source resolution, sharpest first (`source_px`: the longer side the run saw; `native_px` for the images as they come), and each run paired with the next sharper one of its seed on the same images (`diff` > 0: the blurrier is worse). `test`: labelled rows (`path`, `male`, `boneage`) also predicted by each run (`test_MAE`, and pairs on them too)."
     rows, preds = [], {}
     for d in map(Path, dirs):
-        r = json.loads((d/'result.json').read_text()); v = pd.read_csv(d/'valid_preds.csv', dtype={'id': str}).sort_values('id')
-        px = min(run_source_px(d) or native_px, native_px)
-        lo, hi = bootstrap_ci(v.boneage.values, v.pred.values, _mae, n_boot, seed)
-        row = dict(seed=r['config']['seed'], source_px=px, run=str(d), MAE=_mae(v.boneage.values, v.pred.values), ci_lo=lo, ci_hi=hi,
-                   epochs=r['epochs_run'], train_min=train_minutes(d))
+        r, v, score = _scored_run(d, n_boot, seed)
+        px = min(run_source_px(d, r) or native_px, native_px)
+        row = dict(seed=r['config']['seed'], source_px=px, run=str(d), **score, epochs=r['epochs_run'], train_min=train_minutes(d))
         preds[str(d)] = {'valid': (v.boneage.values, v.pred.values, list(v.id))}
         if test is not None:
             used = set(v.id) | (set(pd.read_csv(d/'split.csv', dtype={'id': str}).query("split != 'test'").id) if (d/'split.csv').exists() else set())
@@ -145,12 +148,11 @@ def resolution_table(dirs, native_px: int, test=None, n_boot=1000, seed=0, cache
     if (dup := table.duplicated(['seed', 'source_px'], keep=False)).any(): raise ValueError(f"two runs of one seed saw the same resolution: {table[dup].run.tolist()}")
     pairs = []
     for s, t in table.groupby('seed'):
-        for sharp, blur in zip(t.run[:-1], t.run[1:]):
-            for split in preds[blur]:
-                (y, pb, ib), (_, ps, is_) = preds[blur][split], preds[sharp][split]
-                if ib != is_: raise ValueError(f"{blur} and {sharp} were not scored on the same {split} images")
-                pairs.append(dict(split=split, seed=s, source_px=table.source_px[table.run == blur].item(), vs_px=table.source_px[table.run == sharp].item(),
-                                  **paired_comparison(y, pb, ps, seed=seed)))
+        for sharp, blur in zip(t.itertuples(), t.iloc[1:].itertuples()):
+            for split in preds[blur.run]:
+                (y, pb, ib), (_, ps, is_) = preds[blur.run][split], preds[sharp.run][split]
+                if ib != is_: raise ValueError(f"{blur.run} and {sharp.run} were not scored on the same {split} images")
+                pairs.append(dict(split=split, seed=s, source_px=blur.source_px, vs_px=sharp.source_px, **paired_comparison(y, pb, ps, seed=seed)))
     return table, pd.DataFrame(pairs)
 
 def show_resolutions(path, source_pxs, cfg: PreprocConfig = PreprocConfig(size=112)):
