@@ -11,6 +11,7 @@ import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
 from PIL import Image
 from .io import read_radiograph
+from .data import subsample_train
 from .model import load_model
 from .evaluate import bootstrap_ci, paired_comparison, _mae
 from .preprocess import PreprocConfig, cached_images, preprocess
@@ -19,7 +20,7 @@ from .train import TrainConfig, train, history_seconds, predict_months
 # %% auto #0
 __all__ = ['run_name', 'train_grid', 'train_minutes', 'inference_speed', 'compare_runs', 'plot_comparison', 'run_source_px',
            'native_side', 'resolution_steps', 'resolution_grid', 'resolution_table', 'show_resolutions',
-           'plot_resolution']
+           'plot_resolution', 'share_name', 'data_size_grid', 'reuse_full_runs', 'data_size_table', 'plot_data_size']
 
 # %% ../nbs/08_compare.ipynb #2c7f61de
 def run_name(cfg: TrainConfig) -> str: return f"{cfg.arch}-{'sex' if cfg.use_sex else 'nosex'}"
@@ -128,13 +129,12 @@ def resolution_grid(df, source_pxs, base: TrainConfig, out, seeds=None, **kwargs
             dirs.append(d)
     return dirs
 
-def resolution_table(dirs, native_px: int, test=None, n_boot=1000, seed=0, cache_dir=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Validation MAE (95% CI) per training seed and source resolution, sharpest first (`source_px`: the longer side the run saw; `native_px` for the images as they come), and each run paired with the next sharper one of its seed on the same images (`diff` > 0: the blurrier is worse). `test`: labelled rows (`path`, `male`, `boneage`) also predicted by each run (`test_MAE`, and pairs on them too)."
+def _ladder_table(dirs, level, col, vs_col, same, test=None, n_boot=1000, seed=0, cache_dir=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Validation MAE (95% CI) per training seed and `col` (`level(run_folder, result)`: larger is more of what the runs vary), largest first; each run paired with the next larger one of its seed (`vs_col`) on the same images. `test`: labelled rows also predicted by each run. `same`: how two runs of one seed at one level are named in the error."
     rows, preds = [], {}
     for d in map(Path, dirs):
         r, v, score = _scored_run(d, n_boot, seed)
-        px = min(run_source_px(d, r) or native_px, native_px)
-        row = dict(seed=r['config']['seed'], source_px=px, run=str(d), **score, epochs=r['epochs_run'], train_min=train_minutes(d))
+        row = dict(seed=r['config']['seed'], **{col: level(d, r)}, run=str(d), **score, epochs=r['epochs_run'], train_min=train_minutes(d))
         preds[str(d)] = {'valid': (v.boneage.values, v.pred.values, list(v.id))}
         if test is not None:
             used = set(v.id) | (set(pd.read_csv(d/'split.csv', dtype={'id': str}).query("split != 'test'").id) if (d/'split.csv').exists() else set())
@@ -144,16 +144,21 @@ def resolution_table(dirs, native_px: int, test=None, n_boot=1000, seed=0, cache
             p = predict_months(m, cached_images(test, meta['preproc'], cache_dir, progress=False), test.male.values, meta['norm'])
             row['test_MAE'] = _mae(test.boneage.values, p); preds[str(d)]['test'] = (test.boneage.values, p, list(test.id))
         rows.append(row)
-    table = pd.DataFrame(rows).sort_values(['seed', 'source_px'], ascending=[True, False]).reset_index(drop=True)
-    if (dup := table.duplicated(['seed', 'source_px'], keep=False)).any(): raise ValueError(f"two runs of one seed saw the same resolution: {table[dup].run.tolist()}")
+    table = pd.DataFrame(rows).sort_values(['seed', col], ascending=[True, False]).reset_index(drop=True)
+    if (dup := table.duplicated(['seed', col], keep=False)).any(): raise ValueError(f"two runs of one seed {same}: {table[dup].run.tolist()}")
     pairs = []
     for s, t in table.groupby('seed'):
-        for sharp, blur in zip(t.itertuples(), t.iloc[1:].itertuples()):
-            for split in preds[blur.run]:
-                (y, pb, ib), (_, ps, is_) = preds[blur.run][split], preds[sharp.run][split]
-                if ib != is_: raise ValueError(f"{blur.run} and {sharp.run} were not scored on the same {split} images")
-                pairs.append(dict(split=split, seed=s, source_px=blur.source_px, vs_px=sharp.source_px, **paired_comparison(y, pb, ps, seed=seed)))
+        for more, less in zip(t.itertuples(), t.iloc[1:].itertuples()):
+            for split in preds[less.run]:
+                (y, pl, il), (_, pm, im) = preds[less.run][split], preds[more.run][split]
+                if il != im: raise ValueError(f"{less.run} and {more.run} were not scored on the same {split} images")
+                pairs.append(dict(split=split, seed=s, **{col: getattr(less, col), vs_col: getattr(more, col)}, **paired_comparison(y, pl, pm, seed=seed)))
     return table, pd.DataFrame(pairs)
+
+def resolution_table(dirs, native_px: int, test=None, n_boot=1000, seed=0, cache_dir=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Validation MAE (95% CI) per training seed and source resolution, sharpest first (`source_px`: the longer side the run saw; `native_px` for the images as they come), and each run paired with the next sharper one of its seed on the same images (`diff` > 0: the blurrier is worse). `test`: labelled rows (`path`, `male`, `boneage`) also predicted by each run (`test_MAE`, and pairs on them too)."
+    return _ladder_table(dirs, lambda d, r: min(run_source_px(d, r) or native_px, native_px), 'source_px', 'vs_px', 'saw the same resolution',
+                         test, n_boot, seed, cache_dir)
 
 def show_resolutions(path, source_pxs, cfg: PreprocConfig = PreprocConfig(size=112)):
     "Figure: one radiograph as the net sees it (`cfg`) at each source resolution (`source_px`; 0: as it comes)."
@@ -165,14 +170,62 @@ def show_resolutions(path, source_pxs, cfg: PreprocConfig = PreprocConfig(size=1
     fig.tight_layout()
     return fig
 
-def plot_resolution(table):
-    "Validation MAE (95% CI) against the source resolution (log scale), a line per training seed; test MAE beside it where measured."
+def _plot_ladder(table, col, xlabel):
+    "Validation MAE (95% CI) against `table[col]` (log scale), a line per training seed; test MAE beside it where measured."
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    for i, (s, t) in enumerate(table.sort_values('source_px').groupby('seed')):
-        ax.errorbar(t.source_px * (1 + 0.015 * i), t.MAE, yerr=[t.MAE - t.ci_lo, t.ci_hi - t.MAE], fmt='o-', capsize=3, color=f'C{i}', label=f'validation, seed {s} (95% CI)')
-        if 'test_MAE' in t: ax.plot(t.source_px * (1 + 0.015 * i), t.test_MAE, 's--', alpha=0.6, color=f'C{i}', label=f'test, seed {s}')
-    px = sorted(table.source_px.unique())
-    ax.set_xscale('log'); ax.set_xticks(px, [str(int(v)) for v in px]); ax.minorticks_off()
-    ax.set_xlabel('longer side of the radiograph (px, log scale)'); ax.set_ylabel('MAE (months)'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    for i, (s, t) in enumerate(table.sort_values(col).groupby('seed')):
+        ax.errorbar(t[col] * (1 + 0.015 * i), t.MAE, yerr=[t.MAE - t.ci_lo, t.ci_hi - t.MAE], fmt='o-', capsize=3, color=f'C{i}', label=f'validation, seed {s} (95% CI)')
+        if 'test_MAE' in t: ax.plot(t[col] * (1 + 0.015 * i), t.test_MAE, 's--', alpha=0.6, color=f'C{i}', label=f'test, seed {s}')
+    x = sorted(table[col].unique())
+    ax.set_xscale('log'); ax.set_xticks(x, [f'{int(v):,}' for v in x]); ax.minorticks_off()
+    ax.set_xlabel(xlabel); ax.set_ylabel('MAE (months)'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+def plot_resolution(table):
+    "Validation MAE (95% CI) against the source resolution (log scale), a line per training seed; test MAE beside it where measured."
+    return _plot_ladder(table, 'source_px', 'longer side of the radiograph (px, log scale)')
+
+
+# %% ../nbs/08_compare.ipynb #18f273dd
+def share_name(frac: float, same_steps=False) -> str:
+    "A data-size run's folder name: `train-<share of the training split>` (`train-1`: all of it), `-steps` where the epochs were scaled to the full run's optimiser steps."
+    return f"train-{frac:.4g}" + ('-steps' if same_steps and frac < 1 else '')
+
+def data_size_grid(df, fracs, base: TrainConfig, out, seeds=None, same_steps=False, **kwargs) -> list:
+    "Train `base` once per share `frac` of the training split (`subsample_train`, drawn by the training seed) and per training seed in `seeds` (default: `base.seed`), on the same validation images; `same_steps`: `base.epochs / frac` epochs (and patience), so every run takes about as many optimiser steps. Run folders `[seed-S/]train-<frac>`. Finished runs are kept."
+    dirs = []
+    for s in seeds or [base.seed]:
+        for f in fracs:
+            ep = max(1, round(base.epochs / f)) if same_steps else base.epochs
+            cfg = TrainConfig(**{**asdict(base), 'seed': s, 'epochs': ep, 'patience': max(base.patience, ep) if same_steps else base.patience})
+            d = Path(out)/(f'seed-{s}' if seeds else '')/share_name(f, same_steps)
+            if not (d/'result.json').exists(): train(subsample_train(df, f, seed=s), cfg, d, **kwargs)
+            dirs.append(d)
+    return dirs
+
+def _recipe(cfg: dict) -> dict:
+    "A run's settings as they decide its result: preprocessing with its defaults filled in; not the seed, nor `channels_last` (a memory layout)."
+    c = asdict(TrainConfig(**cfg)); c['preproc'] = asdict(PreprocConfig.from_dict(c['preproc']))
+    return {k: v for k, v in c.items() if k not in ('seed', 'channels_last')}
+
+def reuse_full_runs(src, df, base: TrainConfig, out, seeds=None) -> list:
+    "Link finished runs of `base`'s recipe on the whole training split from `src` (a folder of `[seed-S/]<run>/` folders, e.g. the resolution study's `source-native` runs) as this grid's `train-1` runs, so they are not trained again. A run is taken only where its settings are `base`'s (but the seed) and it validated on `df`'s validation images. Returns the links made."
+    made, valid = [], set(df.id[df.split == 'valid'].astype(str))
+    for s in seeds or [base.seed]:
+        dst = Path(out)/(f'seed-{s}' if seeds else '')/share_name(1)
+        if (dst/'result.json').exists(): continue
+        for r in sorted((Path(src)/(f'seed-{s}' if seeds else '')).glob('*/result.json')):
+            res = json.loads(r.read_text())
+            if res['config']['seed'] != s or _recipe(res['config']) != _recipe(asdict(base)) or res['n_train'] != (df.split == 'train').sum(): continue
+            if set(pd.read_csv(r.parent/'valid_preds.csv', dtype={'id': str}).id) != valid: continue
+            dst.parent.mkdir(parents=True, exist_ok=True); dst.symlink_to(r.parent.resolve(), target_is_directory=True); made.append(dst); break
+    return made
+
+def data_size_table(dirs, test=None, n_boot=1000, seed=0, cache_dir=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Validation MAE (95% CI) per training seed and number of training images (`n_train`), most first, and each run paired with the next larger training set of its seed on the same images (`vs_n`; `diff` > 0: fewer images is worse). `test`: labelled rows also predicted by each run (`test_MAE`, and pairs on them too)."
+    return _ladder_table(dirs, lambda d, r: int(r['n_train']), 'n_train', 'vs_n', 'trained on as many images', test, n_boot, seed, cache_dir)
+
+def plot_data_size(table):
+    "Validation MAE (95% CI) against the number of training images (log scale), a line per training seed; test MAE beside it where measured."
+    return _plot_ladder(table, 'n_train', 'training images (log scale)')

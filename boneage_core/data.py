@@ -13,7 +13,7 @@ from .io import is_dicom
 __all__ = ['TIDY_COLUMNS', 'IMAGE_EXTS', 'AGE_RANGE', 'AGE_BAND_EDGES', 'AGE_BAND_LABELS', 'SEX_COLOURS', 'KAGGLE_CSV',
            'KAGGLE_IMAGES', 'DataError', 'age_band', 'parse_sex', 'sex_name', 'normalize_ids', 'is_image_file',
            'image_id', 'index_images', 'read_labels', 'validate_labels', 'read_kaggle', 'split_strata', 'make_split',
-           'save_split', 'apply_split', 'get_split', 'data_root', 'shared_data']
+           'subsample_train', 'save_split', 'apply_split', 'get_split', 'data_root', 'shared_data']
 
 # %% ../nbs/01_data.ipynb #ee3f6b00
 class DataError(ValueError):
@@ -156,6 +156,20 @@ def make_split(df: pd.DataFrame, valid_pct=0.15, test_pct=0.15, seed=42) -> pd.D
         n_test, n_valid = int(round(len(rows) * test_pct)), int(round(len(rows) * valid_pct))
         out.iloc[rows[:n_test], out.columns.get_loc('split')] = 'test'
         out.iloc[rows[n_test:n_test + n_valid], out.columns.get_loc('split')] = 'valid'
+    return out
+
+def subsample_train(df: pd.DataFrame, frac: float, seed=0) -> pd.DataFrame:
+    "Copy of split `df` keeping a share `frac` of its train rows, drawn within each age band x sex stratum (at least one row of each); the other train rows become `unused`, validation and test stay as they are. Nested: with one `seed`, a smaller share's rows are among a larger share's."
+    if not 0 < frac <= 1: raise ValueError(f"the share of the training rows to keep must be in (0, 1], not {frac}")
+    out = df.copy()
+    tr = np.flatnonzero((out['split'] == 'train').values)
+    key, rng = split_strata(out.iloc[tr]), np.random.default_rng(seed)
+    order = np.argsort(out['id'].iloc[tr].astype(str).values, kind='stable')
+    drop = []
+    for k in sorted(set(key)):
+        rows = order[key[order] == k]
+        drop.extend(rows[rng.permutation(len(rows))][max(1, int(round(len(rows) * frac))):])
+    out.iloc[tr[np.array(drop, int)], out.columns.get_loc('split')] = 'unused'
     return out
 
 def save_split(df: pd.DataFrame, path) -> Path:

@@ -14,9 +14,9 @@ __all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'study_params', 'nbs_dir', 'StudyEr
            'run_split', 'use_split', 'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
-STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures', 'resolution')
+STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures', 'resolution', 'data_size')
 NOTEBOOKS = {'explore': '20_explore.ipynb', 'train': '21_train.ipynb', 'architectures': '22_architectures.ipynb', 'evaluate': '23_evaluate.ipynb',
-             'interpret': '24_interpret.ipynb', 'resolution': '25_resolution.ipynb'}
+             'interpret': '24_interpret.ipynb', 'resolution': '25_resolution.ipynb', 'data_size': '26_data_size.ipynb'}
 
 def study_params(step, out: Path, data=None, quick=False, seed=42, external=None, external_images=None) -> dict:
     "Parameters of each study notebook: the built-in phantoms run small; real data runs the full recipe. `external`: a labelled set the evaluation also measures."
@@ -34,6 +34,10 @@ def study_params(step, out: Path, data=None, quick=False, seed=42, external=None
     if step == 'resolution':
         p.update(arch='tv_mobilenet_v2', pretrained=True, size=112, epochs=12, lr=2e-3, bs=64, seeds=[2, 5], source_pxs=None) if real and not quick else \
         p.update(arch='resnet18', size=64, epochs=1 if quick else 10, lr=3e-3, bs=32, source_pxs=[0, 32, 16], n_boot=200 if quick else 1000)
+    if step == 'data_size':   # the full share's runs are the resolution study's own where it ran the same recipe
+        p.update(arch='tv_mobilenet_v2', pretrained=True, size=112, epochs=12, lr=2e-3, bs=64, seeds=[2, 5, 6], fracs=[1, 0.5, 0.25, 0.125]) if real and not quick else \
+        p.update(arch='resnet18', size=64, epochs=1 if quick else 10, lr=3e-3, bs=32, fracs=[1, 0.5, 0.25], n_boot=200 if quick else 1000)
+        p.update(runs_from=str(out/'resolution'/'runs'))
     if not real: p.update(n_phantoms=200 if quick else 600)
     return p
 

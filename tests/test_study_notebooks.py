@@ -83,3 +83,21 @@ def test_resolution_study(tmp_path):
     v = p[(p.split == 'valid') & (p.seed == 8) & (p.source_px == 14)].iloc[0]
     assert v.vs_px == 20 and abs(v.mae_1 - t[(t.seed == 8) & (t.source_px == 14)].MAE.item()) < 1e-9
     assert (tmp_path/'res'/'resolution.png').exists() and (tmp_path/'res'/'resolution_inputs.png').exists()
+
+
+def test_data_size_study(tmp_path):
+    run('26_data_size.ipynb', tmp_path, out=str(tmp_path/'size'), arch='resnet10t', size=40, epochs=1, bs=16, seeds=[7, 8], fracs=[1, 0.5, 0.25], n_boot=100, **PH)
+    t, p = pd.read_csv(tmp_path/'size'/'data_size.csv'), pd.read_csv(tmp_path/'size'/'data_size_paired.csv')
+    assert list(t.seed) == [7] * 3 + [8] * 3 and t.MAE.notna().all() and t.test_MAE.notna().all() and (t.ci_lo <= t.MAE).all()
+    for _, s in t.groupby('seed'): assert s.n_train.is_monotonic_decreasing and s.n_train.nunique() == 3   # all of the training split, a half, a quarter
+    assert t.run.str.match(r'runs/seed-\d/train-').all()
+    assert len(p) == 2 * 2 * 2 and set(p.split) == {'valid', 'test'}   # per seed, each share against the next larger one, on both splits
+    v = p[(p.split == 'test') & (p.seed == 8)].sort_values('n_train').iloc[0]
+    assert v.vs_n == t[t.seed == 8].n_train.iloc[1] and abs(v.mae_1 - t[(t.seed == 8) & (t.n_train == v.n_train)].test_MAE.item()) < 1e-9
+    assert (tmp_path/'size'/'data_size.png').exists()
+    # a second study reuses the first one's full runs of the same recipe (as the real study reuses the resolution study's)
+    run('26_data_size.ipynb', tmp_path, out=str(tmp_path/'size2'), arch='resnet10t', size=40, epochs=1, bs=16, seeds=[8], fracs=[1, 0.5], n_boot=100,
+        runs_from=str(tmp_path/'size'/'runs'), **PH)
+    t2 = pd.read_csv(tmp_path/'size2'/'data_size.csv')
+    assert (tmp_path/'size2'/'runs'/'seed-8'/'train-1').is_symlink() and not (tmp_path/'size2'/'runs'/'seed-8'/'train-0.5').is_symlink()
+    assert abs(t2.MAE.iloc[0] - t[t.seed == 8].MAE.iloc[0]) < 1e-9 and t2.n_train.tolist() == t[t.seed == 8].n_train.iloc[:2].tolist()
