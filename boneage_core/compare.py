@@ -118,13 +118,17 @@ def resolution_steps(native_px: int, size: int, n=4) -> list:
     top = min(native_px, size)
     return [0] + [int(round(top / 2 ** (k / 2))) for k in range(1, n + 1)]
 
+def _seed_dir(out, s, seeds) -> Path:
+    "The folder of training seed `s`'s runs in a grid: `out/seed-S` where the grid was given `seeds`, else `out`."
+    return Path(out)/(f'seed-{s}' if seeds else '')
+
 def resolution_grid(df, source_pxs, base: TrainConfig, out, seeds=None, **kwargs) -> list:
     "Train `base` once per source resolution in `source_pxs` (each radiograph first shrunk to at most that many px, `PreprocConfig.source_px`; 0: as it comes), same split and budget, and per training seed in `seeds` (default: `base.seed`); the run folders `[seed-S/]source-<px>` (`source-native` for 0). Finished runs are kept."
     dirs = []
     for s in seeds or [base.seed]:
         for px in source_pxs:
             cfg = TrainConfig(**{**asdict(base), 'seed': s, 'preproc': {**base.preproc, 'source_px': int(px)}})
-            d = Path(out)/(f'seed-{s}' if seeds else '')/(f"source-{int(px):03d}" if px else 'source-native')
+            d = _seed_dir(out, s, seeds)/(f"source-{int(px):03d}" if px else 'source-native')
             if not (d/'result.json').exists(): train(df, cfg, d, **kwargs)
             dirs.append(d)
     return dirs
@@ -199,7 +203,7 @@ def data_size_grid(df, fracs, base: TrainConfig, out, seeds=None, same_steps=Fal
         for f in fracs:
             ep = max(1, round(base.epochs / f)) if same_steps else base.epochs
             cfg = TrainConfig(**{**asdict(base), 'seed': s, 'epochs': ep, 'patience': max(base.patience, ep) if same_steps else base.patience})
-            d = Path(out)/(f'seed-{s}' if seeds else '')/share_name(f, same_steps)
+            d = _seed_dir(out, s, seeds)/share_name(f, same_steps)
             if not (d/'result.json').exists(): train(subsample_train(df, f, seed=s), cfg, d, **kwargs)
             dirs.append(d)
     return dirs
@@ -211,13 +215,13 @@ def _recipe(cfg: dict) -> dict:
 
 def reuse_full_runs(src, df, base: TrainConfig, out, seeds=None) -> list:
     "Link finished runs of `base`'s recipe on the whole training split from `src` (a folder of `[seed-S/]<run>/` folders, e.g. the resolution study's `source-native` runs) as this grid's `train-1` runs, so they are not trained again. A run is taken only where its settings are `base`'s (but the seed) and it validated on `df`'s validation images. Returns the links made."
-    made, valid = [], set(df.id[df.split == 'valid'].astype(str))
+    made, valid, n_train, recipe = [], set(df.id[df.split == 'valid'].astype(str)), (df.split == 'train').sum(), _recipe(asdict(base))
     for s in seeds or [base.seed]:
-        dst = Path(out)/(f'seed-{s}' if seeds else '')/share_name(1)
+        dst = _seed_dir(out, s, seeds)/share_name(1)
         if (dst/'result.json').exists(): continue
-        for r in sorted((Path(src)/(f'seed-{s}' if seeds else '')).glob('*/result.json')):
+        for r in sorted(_seed_dir(src, s, seeds).glob('*/result.json')):
             res = json.loads(r.read_text())
-            if res['config']['seed'] != s or _recipe(res['config']) != _recipe(asdict(base)) or res['n_train'] != (df.split == 'train').sum(): continue
+            if res['config']['seed'] != s or _recipe(res['config']) != recipe or res['n_train'] != n_train: continue
             if set(pd.read_csv(r.parent/'valid_preds.csv', dtype={'id': str}).id) != valid: continue
             dst.parent.mkdir(parents=True, exist_ok=True); dst.symlink_to(r.parent.resolve(), target_is_directory=True); made.append(dst); break
     return made

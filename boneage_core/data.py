@@ -143,16 +143,19 @@ def split_strata(df: pd.DataFrame) -> np.ndarray:
     "The stratum (age band x sex) of each row of `df`, as `make_split` stratifies."
     return age_band(df['boneage']).astype(str).values + '|' + df['male'].astype(str).values
 
+def _strata_draws(df: pd.DataFrame, seed):
+    "Each age band x sex stratum's rows of `df` (positions) in a seeded random order, whatever the order of the rows: sorted by id, then permuted."
+    key, rng = split_strata(df), np.random.default_rng(seed)
+    order = np.argsort(df['id'].astype(str).values, kind='stable')
+    for k in sorted(set(key)):
+        rows = order[key[order] == k]
+        yield rows[rng.permutation(len(rows))]
+
 def make_split(df: pd.DataFrame, valid_pct=0.15, test_pct=0.15, seed=42) -> pd.DataFrame:
     "Copy of `df` with a `split` column (train/valid/test), stratified by age band x sex."
     out = df.copy()
     out['split'] = 'train'
-    key = split_strata(out)
-    rng = np.random.default_rng(seed)
-    order = np.argsort(out['id'].astype(str).values, kind='stable')
-    for k in sorted(set(key)):
-        rows = order[key[order] == k]
-        rows = rows[rng.permutation(len(rows))]
+    for rows in _strata_draws(out, seed):
         n_test, n_valid = int(round(len(rows) * test_pct)), int(round(len(rows) * valid_pct))
         out.iloc[rows[:n_test], out.columns.get_loc('split')] = 'test'
         out.iloc[rows[n_test:n_test + n_valid], out.columns.get_loc('split')] = 'valid'
@@ -163,12 +166,7 @@ def subsample_train(df: pd.DataFrame, frac: float, seed=0) -> pd.DataFrame:
     if not 0 < frac <= 1: raise ValueError(f"the share of the training rows to keep must be in (0, 1], not {frac}")
     out = df.copy()
     tr = np.flatnonzero((out['split'] == 'train').values)
-    key, rng = split_strata(out.iloc[tr]), np.random.default_rng(seed)
-    order = np.argsort(out['id'].iloc[tr].astype(str).values, kind='stable')
-    drop = []
-    for k in sorted(set(key)):
-        rows = order[key[order] == k]
-        drop.extend(rows[rng.permutation(len(rows))][max(1, int(round(len(rows) * frac))):])
+    drop = [i for rows in _strata_draws(out.iloc[tr], seed) for i in rows[max(1, int(round(len(rows) * frac))):]]
     out.iloc[tr[np.array(drop, int)], out.columns.get_loc('split')] = 'unused'
     return out
 

@@ -34,10 +34,10 @@ def study_params(step, out: Path, data=None, quick=False, seed=42, external=None
     if step == 'resolution':
         p.update(arch='tv_mobilenet_v2', pretrained=True, size=112, epochs=12, lr=2e-3, bs=64, seeds=[2, 5], source_pxs=None) if real and not quick else \
         p.update(arch='resnet18', size=64, epochs=1 if quick else 10, lr=3e-3, bs=32, source_pxs=[0, 32, 16], n_boot=200 if quick else 1000)
-    if step == 'data_size':   # the full share's runs are the resolution study's own where it ran the same recipe
-        p.update(arch='tv_mobilenet_v2', pretrained=True, size=112, epochs=12, lr=2e-3, bs=64, seeds=[2, 5, 6], fracs=[1, 0.5, 0.25, 0.125]) if real and not quick else \
-        p.update(arch='resnet18', size=64, epochs=1 if quick else 10, lr=3e-3, bs=32, fracs=[1, 0.5, 0.25], n_boot=200 if quick else 1000)
-        p.update(runs_from=str(out/'resolution'/'runs'))
+    if step == 'data_size':   # the resolution study's recipe, so that its full runs are reused for the full share
+        r = study_params('resolution', out, data, quick, seed)
+        p.update({k: r[k] for k in ('arch', 'pretrained', 'size', 'epochs', 'lr', 'bs', 'n_boot') if k in r}, runs_from=str(out/'resolution'/'runs'))
+        p.update(seeds=[2, 5, 6], fracs=[1, 0.5, 0.25, 0.125]) if real and not quick else p.update(fracs=[1, 0.5, 0.25])
     if not real: p.update(n_phantoms=200 if quick else 600)
     return p
 
