@@ -9,17 +9,17 @@ from pathlib import Path
 import pandas as pd
 
 # %% auto #0
-__all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook', 'to_html', 'md_table',
-           'tex_table', 'environment_record', 'environment_line', 'write_tables', 'write_index', 'run_study',
-           'run_split', 'use_split', 'main']
+__all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook', 'notebook_params',
+           'check_overrides', 'parse_overrides', 'to_html', 'md_table', 'tex_table', 'environment_record',
+           'environment_line', 'write_tables', 'write_index', 'run_study', 'run_split', 'use_split', 'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
 STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures', 'resolution', 'data_size')
 NOTEBOOKS = {'explore': '20_explore.ipynb', 'train': '21_train.ipynb', 'architectures': '22_architectures.ipynb', 'evaluate': '23_evaluate.ipynb',
              'interpret': '24_interpret.ipynb', 'resolution': '25_resolution.ipynb', 'data_size': '26_data_size.ipynb'}
 
-def study_params(step, out: Path, data=None, quick=False, seed=42, external=None, external_images=None) -> dict:
-    "Parameters of each study notebook: the built-in phantoms run small; real data runs the full recipe. `external`: a labelled set the evaluation also measures."
+def study_params(step, out: Path, data=None, quick=False, seed=42, external=None, external_images=None, overrides=None) -> dict:
+    "Parameters of each study notebook: the built-in phantoms run small; real data runs the full recipe. `external`: a labelled set the evaluation also measures; `overrides`: `{step: {name: value}}` set last (`parse_overrides`)."
     p = dict(data=str(data) if data else None, out=str(out/step), seed=seed)
     real = data is not None
     if step == 'explore': p.update(quick=quick)
@@ -35,10 +35,11 @@ def study_params(step, out: Path, data=None, quick=False, seed=42, external=None
         p.update(arch='tv_mobilenet_v2', pretrained=True, size=112, epochs=12, lr=2e-3, bs=64, seeds=[2, 5], source_pxs=None) if real and not quick else \
         p.update(arch='resnet18', size=64, epochs=1 if quick else 10, lr=3e-3, bs=32, source_pxs=[0, 32, 16], n_boot=200 if quick else 1000)
     if step == 'data_size':   # the resolution study's recipe, so that its full runs are reused for the full share
-        r = study_params('resolution', out, data, quick, seed)
+        r = study_params('resolution', out, data, quick, seed, overrides=overrides)   # with the resolution step's overrides: the same recipe
         p.update({k: r[k] for k in ('arch', 'pretrained', 'size', 'epochs', 'lr', 'bs', 'n_boot') if k in r}, runs_from=str(out/'resolution'/'runs'))
         p.update(seeds=[2, 5, 6], fracs=[1, 0.5, 0.25, 0.125]) if real and not quick else p.update(fracs=[1, 0.5, 0.25])
     if not real: p.update(n_phantoms=200 if quick else 600)
+    p.update((overrides or {}).get(step, {}))
     return p
 
 # %% ../nbs/10_study.ipynb #11413134
@@ -95,6 +96,37 @@ def run_notebook(step, params, out: Path, force=False, log=print) -> Path:
     done.write_text(json.dumps({'key': _key(params), 'params': params, 'seconds': round(time.time() - t0, 1)}))
     log(f"[{step}] done in {time.time() - t0:.0f} s")
     return nb_out
+
+# %% ../nbs/10_study.ipynb #b4d2f1e3
+def notebook_params(step) -> dict:
+    "The parameters a study step's notebook declares in its `parameters` cell, with their defaults as written there."
+    import papermill as pm
+    return {k: v['default'] for k, v in pm.inspect_notebook(str(nbs_dir()/NOTEBOOKS[step])).items()}
+
+def check_overrides(overrides: dict) -> dict:
+    "`overrides` (`{step: {name: value}}`) if every step is a study step and every name a parameter of its notebook, else a `ValueError` that lists what there is."
+    for step, kv in (overrides or {}).items():
+        if step not in STEPS: raise ValueError(f"unknown study step {step!r} in a parameter; choose from {list(STEPS)}")
+        known = notebook_params(step)
+        for name in kv:
+            if name in ('out', 'data'): raise ValueError(f"{step}.{name}: set the {'output' if name == 'out' else 'data'} folder with --{name}, not as a parameter")
+            if name not in known:
+                raise ValueError(f"{NOTEBOOKS[step]} has no parameter {name!r}; its parameters: {', '.join(k for k in known if k not in ('out', 'data'))}")
+    return overrides or {}
+
+def parse_overrides(items) -> dict:
+    "`['train.size=384', 'train.seeds=[2, 5]']` -> `{'train': {'size': 384, 'seeds': [2, 5]}}` (`boneage study -p STEP.NAME=VALUE`): VALUE is read as a Python literal (number, list, None, True, 'text'), else taken as text, and text naming an existing file or folder is made absolute (each notebook runs in its own folder); checked by `check_overrides`."
+    import ast
+    out = {}
+    for it in items or []:
+        key, eq, val = it.partition('=')
+        step, dot, name = key.strip().partition('.')
+        if not (eq and dot and step and name): raise ValueError(f"parameter {it!r}: write STEP.NAME=VALUE, e.g. train.size=384")
+        try: v = ast.literal_eval(val.strip())
+        except (ValueError, SyntaxError): v = val.strip()
+        if isinstance(v, str) and v and Path(v).exists(): v = str(Path(v).resolve())
+        out.setdefault(step, {})[name.strip()] = v
+    return check_overrides(out)
 
 # %% ../nbs/10_study.ipynb #d6ad153b
 def to_html(nb_path) -> Path:
@@ -200,8 +232,9 @@ def write_index(out: Path, steps, title='boneage study') -> Path:
     return p
 
 # %% ../nbs/10_study.ipynb #66738442
-def run_study(out='results', data=None, quick=False, only=None, force=False, seed=42, log=print, external=None, external_images=None) -> Path:
-    "Run the study notebooks in order (or only those named), then write the tables and the index page."
+def run_study(out='results', data=None, quick=False, only=None, force=False, seed=42, log=print, external=None, external_images=None,
+              overrides=None, dry_run=False) -> Path | None:
+    "Run the study notebooks in order (or only those named), then write the tables and the index page. `overrides`: `{step: {name: value}}` (`parse_overrides`); `dry_run`: log each step's parameters and run nothing."
     out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)  # absolute: each notebook runs in its own folder
     from boneage_core.data import data_root
     data = data_root(data)
@@ -213,10 +246,14 @@ def run_study(out='results', data=None, quick=False, only=None, force=False, see
     steps = [s for s in STEPS if not only or s in only]
     bad = set(only or []) - set(STEPS)
     if bad: raise ValueError(f"unknown study step(s) {sorted(bad)}; choose from {list(STEPS)}")
+    overrides = check_overrides(overrides)
     t0 = time.time()
     for i, s in enumerate(steps):
-        log(f"step {i + 1}/{len(steps)}")
-        run_notebook(s, study_params(s, out, data, quick, seed, external, external_images), out, force, log)
+        p = study_params(s, out, data, quick, seed, external, external_images, overrides)
+        if dry_run: log(f"[{s}] " + ', '.join(f'{k}={v!r}' for k, v in p.items())); continue
+        log(f"step {i + 1}/{len(steps)}" + (f" (set: {', '.join(f'{k}={v!r}' for k, v in overrides[s].items())})" if overrides.get(s) else ''))
+        run_notebook(s, p, out, force, log)
+    if dry_run: return None
     write_tables(out); idx = write_index(out, STEPS)
     log(f"study finished in {(time.time() - t0) / 60:.1f} min: {idx}")
     return idx
@@ -251,6 +288,8 @@ def main(argv=None):
     s.add_argument('--seed', type=int, default=42)
     s.add_argument('--external', metavar='LABELS', help='a labelled set (csv/xlsx, images beside it) the evaluation step also measures, e.g. full-size official test images')
     s.add_argument('--external-images', metavar='DIR', help='folder of the external set\'s images (default: beside its table)')
+    s.add_argument('-p', '--param', action='append', metavar='STEP.NAME=VALUE', help="set a step's notebook parameter, e.g. -p train.size=384 -p train.seeds=[2,5] (a Python literal, else text)")
+    s.add_argument('--dry-run', action='store_true', help="print each step's parameters (after -p) and run nothing")
     t = sub.add_parser('train', help='train one model (runs under `accelerate launch` for several GPUs/processes)')
     t.add_argument('--data', help='Kaggle-layout data folder (default: $BONEAGE_DATA, else the built-in phantoms)')
     t.add_argument('--out', default='runs/model'); t.add_argument('--arch', help='timm name or tv_mobilenet_v2 (default: resnet18)')
@@ -285,7 +324,8 @@ def main(argv=None):
     if a.cmd == 'explain': return run_explain(a)
     if a.cmd == 'report': return run_report(a)
     try:
-        if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed, external=a.external, external_images=a.external_images)
+        if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed, external=a.external, external_images=a.external_images,
+                                       overrides=parse_overrides(a.param), dry_run=a.dry_run)
         else:
             from dataclasses import asdict
             from boneage_core.explore import study_dataset

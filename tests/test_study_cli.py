@@ -87,6 +87,26 @@ def test_study_relative_paths(tiny_nbs, tmp_path, monkeypatch):
     assert bool(t.exists[0]) and t.data[0] == str(tmp_path/'mydata')
 
 
+
+def test_study_parameters_from_the_command_line(tiny_nbs, tmp_path, capsys):
+    "`-p STEP.NAME=VALUE` reaches that step's notebook (papermill injects it) and no other; a new value runs the step again; a typo is a one-line error; --dry-run runs nothing."
+    for s in STEPS:  # each tiny notebook records the seed it was given
+        nbformat.write(_nb(f"(o/'seed.txt').write_text(repr(seed))"), tiny_nbs/NOTEBOOKS[s])
+    out = tmp_path/'res'
+    assert main(['study', '--out', str(out), '--only', 'explore', 'train', '-p', 'train.seed=[7, 8]']) == 0
+    assert (out/'train'/'seed.txt').read_text() == '[7, 8]' and (out/'explore'/'seed.txt').read_text() == '42'
+    assert 'step 2/2 (set: seed=[7, 8])' in capsys.readouterr().out
+    assert main(['study', '--out', str(out), '--only', 'train', '-p', 'train.seed=[7, 8]']) == 0 and 'skipped' in capsys.readouterr().out
+    assert main(['study', '--out', str(out), '--only', 'train', '-p', 'train.seed=9']) == 0 and 'running' in capsys.readouterr().out
+    assert (out/'train'/'seed.txt').read_text() == '9'
+    assert main(['study', '--out', str(out), '--only', 'train', '-p', 'train.sede=9']) == 1
+    err = capsys.readouterr().err
+    assert "21_train.ipynb has no parameter 'sede'; its parameters: quick, seed" in err and len(err.strip().splitlines()) == 1
+    assert main(['study', '--out', str(tmp_path/'dry'), '--dry-run', '-p', 'evaluate.seed=3']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [l.split(' ')[0] for l in lines] == [f'[{s}]' for s in STEPS] and "seed=3" in lines[STEPS.index('evaluate')] and not (tmp_path/'dry'/'train').exists()
+
+
 def test_study_output_is_quiet(tiny_nbs, tmp_path):
     """The command's own lines only: the notebooks' kernels talk over local sockets, so ipykernel's plain-TCP warning never appears.
     The sockets live in a private temporary folder, not in the step's report folder (the notebook's working directory)."""
