@@ -103,6 +103,8 @@ def notebook_params(step) -> dict:
     import papermill as pm
     return {k: v['default'] for k, v in pm.inspect_notebook(str(nbs_dir()/NOTEBOOKS[step])).items()}
 
+def _settings(kv: dict) -> str: return ', '.join(f'{k}={v!r}' for k, v in kv.items())   # 'size=384, arch='resnet18''
+
 def check_overrides(overrides: dict) -> dict:
     "`overrides` (`{step: {name: value}}`) if every step is a study step and every name a parameter of its notebook, else a `ValueError` that lists what there is."
     for step, kv in (overrides or {}).items():
@@ -115,7 +117,7 @@ def check_overrides(overrides: dict) -> dict:
     return overrides or {}
 
 def parse_overrides(items) -> dict:
-    "`['train.size=384', 'train.seeds=[2, 5]']` -> `{'train': {'size': 384, 'seeds': [2, 5]}}` (`boneage study -p STEP.NAME=VALUE`): VALUE is read as a Python literal (number, list, None, True, 'text'), else taken as text, and text naming an existing file or folder is made absolute (each notebook runs in its own folder); checked by `check_overrides`."
+    "`['train.size=384', 'train.seeds=[2, 5]']` -> `{'train': {'size': 384, 'seeds': [2, 5]}}` (`boneage study -p STEP.NAME=VALUE`): VALUE is read as a Python literal (number, list, None, True, 'text'), else taken as text, and text naming an existing file or folder is made absolute (each notebook runs in its own folder). Syntax only: `run_study` checks the names (`check_overrides`)."
     import ast
     out = {}
     for it in items or []:
@@ -126,7 +128,7 @@ def parse_overrides(items) -> dict:
         except (ValueError, SyntaxError): v = val.strip()
         if isinstance(v, str) and v and Path(v).exists(): v = str(Path(v).resolve())
         out.setdefault(step, {})[name.strip()] = v
-    return check_overrides(out)
+    return out
 
 # %% ../nbs/10_study.ipynb #d6ad153b
 def to_html(nb_path) -> Path:
@@ -250,8 +252,8 @@ def run_study(out='results', data=None, quick=False, only=None, force=False, see
     t0 = time.time()
     for i, s in enumerate(steps):
         p = study_params(s, out, data, quick, seed, external, external_images, overrides)
-        if dry_run: log(f"[{s}] " + ', '.join(f'{k}={v!r}' for k, v in p.items())); continue
-        log(f"step {i + 1}/{len(steps)}" + (f" (set: {', '.join(f'{k}={v!r}' for k, v in overrides[s].items())})" if overrides.get(s) else ''))
+        if dry_run: log(f"[{s}] {_settings(p)}"); continue
+        log(f"step {i + 1}/{len(steps)}" + (f" (set: {_settings(overrides[s])})" if overrides.get(s) else ''))
         run_notebook(s, p, out, force, log)
     if dry_run: return None
     write_tables(out); idx = write_index(out, STEPS)

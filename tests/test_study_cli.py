@@ -87,7 +87,6 @@ def test_study_relative_paths(tiny_nbs, tmp_path, monkeypatch):
     assert bool(t.exists[0]) and t.data[0] == str(tmp_path/'mydata')
 
 
-
 def test_study_parameters_from_the_command_line(tiny_nbs, tmp_path, capsys):
     "`-p STEP.NAME=VALUE` reaches that step's notebook (papermill injects it) and no other; a new value runs the step again; a typo is a one-line error; --dry-run runs nothing."
     for s in STEPS:  # each tiny notebook records the seed it was given
