@@ -52,6 +52,13 @@ def test_train_then_evaluate(tmp_path):
     mc = pd.read_csv(tmp_path/'eval'/'mirror_check.csv')
     assert mc.groupby('split').n.sum().to_dict() == pr.split.value_counts().to_dict() and (mc.groupby('split').error_share.sum() - 1).abs().max() < 1e-6
     assert mc[mc.subset == 'rest'].n.sum() > 0.8 * len(pr)
+    # the framing check: every framing of 18_framing on the test images, and the image as given through that module's pipeline
+    # reads as the evaluation read it (same MAE), so a shift is the framing's, not another pipeline's
+    from boneage_core.framing import FRAMINGS
+    ft = pd.read_csv(tmp_path/'eval'/'framing_check.csv').set_index('framing')
+    assert list(ft.index) == ['as given', *FRAMINGS] and (ft.n == n_test).all() and ft.loc['as given', 'shift'] == 0
+    assert abs(ft.loc['as given', 'MAE'] - mae_test) < 1e-3 and (ft.ci_lo <= ft['shift'] + 1e-9).all() and (ft['shift'] <= ft.ci_hi + 1e-9).all()
+    assert (tmp_path/'eval'/'framing_shift.png').exists() and (tmp_path/'eval'/'framing_inputs.png').exists()
     run('24_interpret.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'interp'), n_per_band=2, **PH)
     imp = pd.read_csv(tmp_path/'interp'/'importance_per_image.csv')
     assert set(imp.method) == {'gradcam', 'occlusion'} and imp.density.notna().all() and imp.region.nunique() == 6  # phantoms: true bone maps
