@@ -4,13 +4,14 @@
 
 # %% ../nbs/18_framing.ipynb #5635feb7
 from __future__ import annotations
+from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from scipy import ndimage
 from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01
-from .preprocess import preprocess, resize_square
-from .predict import get_model
+from .preprocess import preprocess
+from .predict import get_model, prepare, to_training_frame
 from .train import predict_months
 from .evaluate import bootstrap_ci
 from .data import age_band
@@ -42,13 +43,10 @@ def reframe(img, how: str, where: str = '', share: float = 0.1) -> np.ndarray:
     raise ValueError(f"unknown framing ({how!r}, {where!r}): cut top/bottom/sides, pad sides/ends, or shift")
 
 # %% ../nbs/18_framing.ipynb #9534068c
-def _to_frame(x, meta):
-    side = (meta.get('info') or {}).get('training_frame_side')
-    return resize_square(x, side, 'squash') if side and x.shape != (side, side) else to_float01(x)
-
 def as_framed(img, meta, framing=None) -> np.ndarray:
-    "The model's `uint8` input for radiograph `img` as given (`framing` None) or reframed (a `FRAMINGS` value: `reframe`'s arguments), through the model's pipeline."
-    return preprocess(_to_frame(to_float01(img) if framing is None else reframe(img, *framing), meta), meta['preproc'])
+    "The model's `uint8` input for radiograph `img` as given (`framing` None: `predict`'s `prepare`) or reframed (a `FRAMINGS` value: `reframe`'s arguments), through the same pipeline."
+    if framing is None: return prepare(img, meta)
+    return preprocess(to_training_frame(reframe(img, *framing), meta, any_size=True), meta['preproc'])
 
 # %% ../nbs/18_framing.ipynb #39adc0cb
 def framing_predictions(df: pd.DataFrame, model=None, framings: dict = FRAMINGS, bs=64, progress=True) -> pd.DataFrame:
@@ -81,7 +79,7 @@ def framing_table(df: pd.DataFrame, preds: pd.DataFrame, moved=6.0, n_boot=1000,
 def show_framings(img, model=None, framings: dict = FRAMINGS, title=''):
     "The model's input for one radiograph as given and under each framing, side by side."
     _, meta = get_model(model)
-    x = read_radiograph(img)[0] if isinstance(img, (str, bytes)) or hasattr(img, 'read_bytes') else img
+    x = read_radiograph(img)[0] if isinstance(img, (str, Path)) else img
     cols = {'as given': None, **framings}
     fig, axs = plt.subplots(1, len(cols), figsize=(1.9 * len(cols), 2.3))
     for ax, (k, f) in zip(np.atleast_1d(axs), cols.items()):

@@ -31,11 +31,11 @@ def get_model(model=None):
     return _cache[p]
 
 # %% ../nbs/09_predict.ipynb #d3a2fd34
-def to_training_frame(img, meta) -> np.ndarray:
-    "Resize a full-size image as the model's training images were made (e.g. whole frame squashed to 100x100), if it says so."
+def to_training_frame(img, meta, any_size=False) -> np.ndarray:
+    "Resize a full-size image as the model's training images were made (e.g. whole frame squashed to 100x100), if it says so; `any_size`: also a smaller or non-square frame (one that stands for a full-size image framed so: `18_framing`)."
     side = (meta.get('info') or {}).get('training_frame_side')
     x = to_float01(img)
-    return resize_square(x, side, 'squash') if side and max(x.shape) > side else x
+    return resize_square(x, side, 'squash') if side and (max(x.shape) > side or any_size and x.shape != (side, side)) else x
 
 def prepare(path_or_img, meta, return_crop=False):
     "One radiograph as the model's uint8 input square; `return_crop`: also the share of the image its hand crop kept (1 for a film on a light box: the crop is the film, not part of a hand)."

@@ -14,7 +14,7 @@ from PIL import Image
 from scipy import ndimage
 from boneage_core.data import read_kaggle, shared_data
 from boneage_core.io import read_radiograph, to_float01
-from boneage_core.predict import get_model
+from boneage_core.predict import get_model, to_training_frame
 from boneage_core.preprocess import preprocess, hand_bbox
 from boneage_core.train import predict_months
 
@@ -39,7 +39,7 @@ print(f"{len(tr)} training frames ({side} px, ages {lab.boneage.min():.0f}-{lab.
       f"middle half {np.percentile(s, 25):.3f}-{np.percentile(s, 75):.3f}")
 imgs = [to_float01(read_radiograph(full/'images'/f'{i}.png')[0]) for i in lab.id]
 pil = lambda method, gap=None: lambda x: np.asarray(Image.fromarray(x, mode='F').resize((side, side), method, reducing_gap=gap), np.float32)
-reductions = {'bilinear, reducing gap 2 (the pipeline: to_training_frame)': pil(Image.BILINEAR, 2.0), 'box (area average)': pil(Image.BOX),
+reductions = {'the pipeline (to_training_frame: bilinear, antialiased)': lambda x: to_training_frame(x, meta), 'box (area average)': pil(Image.BOX),
               'Lanczos': pil(Image.LANCZOS), 'bilinear without antialiasing (scipy zoom, order 1)': lambda x: ndimage.zoom(x, (side / x.shape[0], side / x.shape[1]), order=1),
               'nearest': pil(Image.NEAREST)}
 y, rows = lab.boneage.to_numpy(float), []
