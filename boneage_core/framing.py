@@ -7,17 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
-from scipy import ndimage
 from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01
 from .preprocess import preprocess
+from .augment import reframe
 from .predict import get_model, prepare, to_training_frame
 from .train import predict_months
 from .evaluate import bootstrap_ci
 from .data import age_band
 
 # %% auto #0
-__all__ = ['FRAMINGS', 'reframe', 'as_framed', 'framing_predictions', 'framing_table', 'show_framings', 'plot_framing_shift']
+__all__ = ['FRAMINGS', 'as_framed', 'framing_predictions', 'framing_table', 'show_framings', 'plot_framing_shift']
 
 # %% ../nbs/18_framing.ipynb #452a905e
 FRAMINGS = {'resampled only': ('shift', '', 0.5),              # the control: moved by half a pixel (bilinear), nothing cut or added
@@ -25,22 +25,6 @@ FRAMINGS = {'resampled only': ('shift', '', 0.5),              # the control: mo
             'top cut 10%': ('cut', 'top', 0.10),                  # fingertips and the frame above them
             'sides padded 10%': ('pad', 'sides', 0.10),           # a wider frame: the hand narrower after the squash
             'ends padded 10%': ('pad', 'ends', 0.10)}             # a taller frame: the hand shorter after the squash
-
-def reframe(img, how: str, where: str = '', share: float = 0.1) -> np.ndarray:
-    """The radiograph framed differently: `cut` takes `share` of its height off the `top` or `bottom` (or of its width off
-    the `sides`, half each); `pad` adds that share as a black border on the `sides` or the `ends` (top and bottom, half
-    each); `shift` only moves it by `share` of a pixel down and right (bilinear): resampled once, as a reframed image is, with
-    nothing cut or added (the control)."""
-    x = to_float01(img); H, W = x.shape
-    if not 0 <= share < 1: raise ValueError(f"share {share} outside [0, 1)")
-    if how == 'shift': return ndimage.shift(x, (share, share), order=1, mode='nearest').astype(np.float32)
-    if how == 'cut' and where in ('top', 'bottom', 'sides'):
-        n = round((W if where == 'sides' else H) * share)
-        return x[n:] if where == 'top' else x[:H - n] if where == 'bottom' else x[:, n // 2:W - (n - n // 2)]
-    if how == 'pad' and where in ('sides', 'ends'):
-        ax = 1 if where == 'sides' else 0; n = round(x.shape[ax] * share)
-        return np.pad(x, [(0, 0), (n // 2, n - n // 2)] if ax else [(n // 2, n - n // 2), (0, 0)])
-    raise ValueError(f"unknown framing ({how!r}, {where!r}): cut top/bottom/sides, pad sides/ends, or shift")
 
 # %% ../nbs/18_framing.ipynb #9534068c
 def as_framed(img, meta, framing=None) -> np.ndarray:

@@ -174,17 +174,21 @@ def tune_cpu_malloc(threshold: int = 1 << 30) -> bool:
 
 # %% ../nbs/05_model.ipynb #3c1353f8
 class ArrayDL(DataLoader):
-    "Batches `(image, male, target)` by indexing in-memory tensors: `x` uint8 (N, S, S), `male` (N,), `y` (N,)."
+    """Batches `(image, male, target)` by indexing in-memory tensors: `x` uint8 (N, S, S), `male` (N,), `y` (N,). `x` may also
+    hold several views of each image (V, N, S, S), e.g. the image as given and reframings of it (`augment.cached_jittered`):
+    each batch then takes one view of each image at random."""
     def __init__(self, x, male, y, dataset=None, **kwargs):
-        self.x = torch.as_tensor(np.array(x)).unsqueeze(1)   # a copy in memory: the cache may be a read-only memmap
+        x = torch.as_tensor(np.array(x))   # a copy in memory: the cache may be a read-only memmap
+        self.x = (x if x.ndim == 4 else x[None]).unsqueeze(2)   # (views, N, 1, S, S)
         self.male, self.y = torch.as_tensor(np.asarray(male, dtype=np.float32)), torch.as_tensor(np.asarray(y, dtype=np.float32))
-        super().__init__(dataset=range(len(self.x)), **kwargs)
+        super().__init__(dataset=range(self.x.shape[1]), **kwargs)
     def create_item(self, i): return i
     def create_batch(self, idx):
         idx = torch.as_tensor(idx)
-        return TensorImage(self.x[idx].float() / 255), TensorBase(self.male[idx]), TensorBase(self.y[idx])
+        v = torch.randint(len(self.x), (len(idx),)) if len(self.x) > 1 else 0   # one view alone: no draw, so such runs reproduce as before
+        return TensorImage(self.x[v, idx].float() / 255), TensorBase(self.male[idx]), TensorBase(self.y[idx])
     def new(self, dataset=None, cls=None, **kwargs):
-        return super().new(dataset, cls, **{**dict(x=self.x[:, 0], male=self.male, y=self.y), **kwargs})
+        return super().new(dataset, cls, **{**dict(x=self.x[:, :, 0] if len(self.x) > 1 else self.x[0, :, 0], male=self.male, y=self.y), **kwargs})
 
 # %% ../nbs/05_model.ipynb #ebf288bf
 @dataclass
@@ -209,9 +213,10 @@ class PixNorm(Transform):
     def encodes(self, x: TensorImage): return (x - self.mean) / self.std
 
 def bone_age_dls(X_train, df_train, X_valid, df_valid, bs=32, augment=True, device=None, norm: Norm = None):
-    "fastai `DataLoaders` over cached images; targets normalised with `norm` (computed on the training split if None)."
+    "fastai `DataLoaders` over cached images; targets normalised with `norm` (computed on the training split if None). `X_train` may hold several views of each image (V, N, S, S: `ArrayDL`); the first is the image as given."
     if norm is None:
-        s = np.asarray(X_train[:: max(1, len(X_train) // 2000)], dtype=np.float32) / 255
+        X0 = X_train if np.ndim(X_train) == 3 else X_train[0]
+        s = np.asarray(X0[:: max(1, len(X0) // 2000)], dtype=np.float32) / 255
         norm = Norm(float(s.mean()), float(s.std()), float(df_train.boneage.mean()), float(df_train.boneage.std()))
     ynorm = lambda d: (d.boneage.values - norm.age_mean) / norm.age_std
     device = device or default_device()

@@ -15,12 +15,13 @@ import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
 from fastai.torch_core import set_seed, rank_distrib
 from fastcore.basics import noop
 from .preprocess import PreprocConfig, cached_images
+from .augment import cached_jittered
 from .model import age_bins, BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
 
 # %% auto #0
 __all__ = ['DIST_BINS', 'LOSSES', 'TrainConfig', 'mae_months', 'DistLoss', 'loss_func', 'EarlyStop', 'History', 'history_seconds',
-           'ResumedBar', 'save_whole', 'Checkpoints', 'init_from', 'bone_age_learner', 'split_arrays', 'to_input',
-           'predict_months', 'train', 'export_checkpoint', 'members_within', 'train_ensemble']
+           'ResumedBar', 'save_whole', 'Checkpoints', 'init_from', 'bone_age_learner', 'split_arrays', 'train_arrays',
+           'to_input', 'predict_months', 'train', 'export_checkpoint', 'members_within', 'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -42,6 +43,8 @@ class TrainConfig:
     channels_last: bool | None = None   # NHWC weights and activations; None: on a GPU only (on CPU it pays for depthwise-conv nets: benchmarks/train_speed.py)
     init: str | None = None       # a model file to start from (its weights and normalisation), e.g. a 224-px run fine-tuned at 288 px
     norm_from: str | None = None  # a model file whose normalisation (pixels, targets) a fresh run uses, so it can join that file's ensemble
+    frame_jitter: float = 0.0     # > 0: train also on random reframings of each frame (cuts and borders up to this share, resampled: `augment.jitter_frame`)
+    frame_views: int = 3          # with frame_jitter: that many reframings of each training image, cached; each batch draws one view per image
     @property
     def pp(self) -> PreprocConfig: return PreprocConfig.from_dict(self.preproc)
     @property
@@ -178,6 +181,13 @@ def split_arrays(df, pp: PreprocConfig, cache_dir=None, progress=True):
     tr = (d.split == 'train').values
     return X[tr], d[tr].reset_index(drop=True), X[~tr], d[~tr].reset_index(drop=True)
 
+def train_arrays(df, cfg: TrainConfig, cache_dir=None, progress=True):
+    "`split_arrays` for run `cfg`: with `cfg.frame_jitter`, each training image also as `cfg.frame_views` reframings (`augment.cached_jittered`), `(1 + views, N, S, S)` with the images as given first; validation images as given."
+    Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
+    if cfg.frame_jitter:
+        Xtr = np.concatenate([np.asarray(Xtr)[None], cached_jittered(dtr, cfg.pp, cfg.frame_views, cfg.frame_jitter, cache_dir=cache_dir, progress=progress)])
+    return Xtr, dtr, Xva, dva
+
 # %% ../nbs/06_train.ipynb #cf21b669
 def to_input(X, norm: Norm) -> torch.Tensor:
     "uint8 images (N, S, S) as the network's normalised float input (N, 1, S, S)."
@@ -219,7 +229,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
     set_seed(cfg.seed, reproducible=True)
     torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS') or 0) or os.cpu_count() or 1)   # the ensemble's parallel members set it
     tune_cpu_malloc()
-    Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
+    Xtr, dtr, Xva, dva = train_arrays(df, cfg, cache_dir, progress)
     begin = init_from(cfg)   # (net, norm): the model file read once
     dls = bone_age_dls(Xtr, dtr, Xva, dva, bs=cfg.bs, augment=cfg.augment, norm=begin[1])
     learn = bone_age_learner(dls, cfg, out, begin)
@@ -296,7 +306,7 @@ def _train_parallel(df, cfg, todo, out, cache_dir=None, resume=True, jobs=2, pro
     "Train the members `todo` ([(seed, folder)]) in up to `jobs` processes at once, each logging to `folder/train.log`, GPUs shared round-robin; one bar over their epochs. `deadline` (a `time.time()`): members the measured epoch times say cannot finish by then are stopped or not started, last ones first; returns their seeds."
     import subprocess, sys
     from fastprogress.fastprogress import progress_bar
-    split_arrays(df, cfg.pp, cache_dir, progress)   # the image cache, built once before the members read it
+    train_arrays(df, cfg, cache_dir, progress)   # the image caches, built once before the members read them
     out.mkdir(parents=True, exist_ok=True); rows = out/'rows.csv'; df.to_csv(rows, index=False)
     gpus = [g for g in os.environ.get('CUDA_VISIBLE_DEVICES', ','.join(map(str, range(torch.cuda.device_count())))).split(',') if g]
     env = dict(os.environ); env.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // jobs)))   # CPU threads per member, unless set
