@@ -4,13 +4,11 @@
 
 # %% ../nbs/02a_augment.ipynb #e53aa3a2
 from __future__ import annotations
-import json, os, time
+import json, time
 import numpy as np, pandas as pd
-from PIL import Image
 from scipy import ndimage
-from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01
-from .preprocess import PreprocConfig, preprocess, cached_images, _cache_folder
+from .preprocess import PreprocConfig, preprocess, resize_to, _cache_folder, _run_jobs
 
 # %% auto #0
 __all__ = ['reframe', 'jitter_frame', 'cached_jittered']
@@ -33,10 +31,6 @@ def reframe(img, how: str, where: str = '', share: float = 0.1) -> np.ndarray:
     raise ValueError(f"unknown framing ({how!r}, {where!r}): cut top/bottom/sides, pad sides/ends, or shift")
 
 # %% ../nbs/02a_augment.ipynb #cba98f62
-def _resized(x, shape) -> np.ndarray:
-    "Float image `x` resized (squashed) to `shape` (H, W): PIL bilinear, as `preprocess.resize_square` squashes a frame."
-    return np.asarray(Image.fromarray(x, mode='F').resize((shape[1], shape[0]), Image.BILINEAR, reducing_gap=2.0), np.float32)
-
 def jitter_frame(img, rng: np.random.Generator, share: float = 0.1) -> np.ndarray:
     """A random reframing of frame `img` (float, 0-1), resized back to its own shape: moved by a random fraction of a pixel
     in each direction (bilinear: resampled once); then with probability 1/2 a cut of up to `share` of its height at the
@@ -47,7 +41,7 @@ def jitter_frame(img, rng: np.random.Generator, share: float = 0.1) -> np.ndarra
     x = ndimage.shift(x, rng.uniform(0, 1, 2), order=1, mode='nearest').astype(np.float32)
     if share and rng.random() < 0.5: x = reframe(x, 'cut', 'bottom' if rng.random() < 0.75 else 'top', rng.uniform(0, share))
     if share and rng.random() < 0.5: x = reframe(x, 'pad', 'sides' if rng.random() < 0.5 else 'ends', rng.uniform(0, share))
-    return x if x.shape == shape else _resized(x, shape)
+    return x if x.shape == shape else resize_to(x, shape)
 
 # %% ../nbs/02a_augment.ipynb #c747c4af
 def _jitter_one(args):
@@ -66,15 +60,8 @@ def cached_jittered(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), view
     d.mkdir(parents=True, exist_ok=True)
     mm = np.memmap(f, np.uint8, 'w+', shape=shape)
     jobs = [(p, cfg, share, [[seed, v, i] for v in range(views)]) for i, p in enumerate(df['path'])]
-    n_workers = min(os.cpu_count() or 1, 8) if n_workers is None else n_workers
     t0 = time.time()
-    if n_workers > 1 and len(jobs) > 64:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(n_workers) as ex:
-            it = ex.map(_jitter_one, jobs, chunksize=32)
-            for i, a in enumerate(progress_bar(it, total=len(jobs)) if progress else it): mm[:, i] = a
-    else:
-        for i, j in enumerate(progress_bar(jobs) if progress else jobs): mm[:, i] = _jitter_one(j)
+    for i, a in enumerate(_run_jobs(_jitter_one, jobs, n_workers, progress)): mm[:, i] = a
     mm.flush(); del mm
     done.write_text(json.dumps({'n': len(df), 'views': views, 'share': share, 'seed': seed, 'seconds': round(time.time() - t0, 2)}))
     return np.memmap(f, np.uint8, 'r', shape=shape)

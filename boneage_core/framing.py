@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from fastprogress.fastprogress import progress_bar
-from .io import read_radiograph, to_float01
+from .io import read_radiograph
 from .preprocess import preprocess
 from .augment import reframe
 from .predict import get_model, prepare, to_training_frame

@@ -188,7 +188,7 @@ class ArrayDL(DataLoader):
         v = torch.randint(len(self.x), (len(idx),)) if len(self.x) > 1 else 0   # one view alone: no draw, so such runs reproduce as before
         return TensorImage(self.x[v, idx].float() / 255), TensorBase(self.male[idx]), TensorBase(self.y[idx])
     def new(self, dataset=None, cls=None, **kwargs):
-        return super().new(dataset, cls, **{**dict(x=self.x[:, :, 0] if len(self.x) > 1 else self.x[0, :, 0], male=self.male, y=self.y), **kwargs})
+        return super().new(dataset, cls, **{**dict(x=self.x[:, :, 0], male=self.male, y=self.y), **kwargs})
 
 # %% ../nbs/05_model.ipynb #ebf288bf
 @dataclass

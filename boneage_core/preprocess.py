@@ -16,8 +16,9 @@ from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01, to_uint8
 
 # %% auto #0
-__all__ = ['RSNA100', 'PreprocConfig', 'film_box', 'hand_bbox', 'normalize_contrast', 'resize_square', 'reduce_resolution',
-           'preprocess', 'default_cache_dir', 'cached_images', 'cached_crop_kept', 'show_preprocessing']
+__all__ = ['RSNA100', 'PreprocConfig', 'film_box', 'hand_bbox', 'normalize_contrast', 'resize_to', 'resize_square',
+           'reduce_resolution', 'preprocess', 'default_cache_dir', 'cached_images', 'cached_crop_kept',
+           'show_preprocessing']
 
 # %% ../nbs/02_preprocess.ipynb #8f279ddc
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ def normalize_contrast(img, method='percentile', lo=1, hi=99):
     if method == 'clahe': return exposure.equalize_adapthist(x, clip_limit=0.01).astype(np.float32)
     raise ValueError(f"unknown contrast method {method!r}")
 
+def resize_to(x, hw, nearest=False) -> np.ndarray:
+    "Float image `x` resized to `hw` (H, W), aspect not kept: PIL bilinear with antialiasing (`nearest` for label maps)."
+    return np.asarray(Image.fromarray(x, mode='F').resize((hw[1], hw[0]), Image.NEAREST if nearest else Image.BILINEAR, reducing_gap=None if nearest else 2.0), np.float32)
+
 def resize_square(img, size, mode='pad', nearest=False):
     "Float image as `size` x `size`: 'pad' keeps the aspect ratio (black borders), 'squash' does not; `nearest` for label maps."
     x = to_float01(img)
@@ -107,9 +112,8 @@ def resize_square(img, size, mode='pad', nearest=False):
         out_hw = (max(1, round(H * s)), max(1, round(W * s)))
         off = ((size - out_hw[0]) // 2, (size - out_hw[1]) // 2)
     else: raise ValueError(f"unknown resize mode {mode!r}")
-    im = Image.fromarray(x, mode='F').resize((out_hw[1], out_hw[0]), Image.NEAREST if nearest else Image.BILINEAR, reducing_gap=None if nearest else 2.0)
     out = np.zeros((size, size), np.float32)
-    out[off[0]:off[0] + out_hw[0], off[1]:off[1] + out_hw[1]] = np.asarray(im)
+    out[off[0]:off[0] + out_hw[0], off[1]:off[1] + out_hw[1]] = resize_to(x, out_hw, nearest)
     return out
 
 # %% ../nbs/02_preprocess.ipynb #14ccc272
@@ -154,6 +158,15 @@ def _ids_hash(df):
 def _cache_folder(df, cfg, cache_dir=None) -> Path:
     return Path(cache_dir or default_cache_dir())/f"{cfg.key}-{_ids_hash(df)}"
 
+def _run_jobs(fn, jobs, n_workers=None, progress=True):
+    "`fn(job)` for each of `jobs`, in order, with a progress bar: in `n_workers` processes (default: the cores, at most 8) when there are more than 64 jobs."
+    n_workers = min(os.cpu_count() or 1, 8) if n_workers is None else n_workers
+    bar = lambda it: progress_bar(it, total=len(jobs)) if progress else it
+    if n_workers > 1 and len(jobs) > 64:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(n_workers) as ex: yield from bar(ex.map(fn, jobs, chunksize=64))
+    else: yield from bar(map(fn, jobs))
+
 def _prep_one(args):
     path, cfg = args
     return preprocess(path, cfg, return_kept=True)
@@ -168,16 +181,8 @@ def cached_images(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), cache_
     (d/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
     df[['id', 'path']].to_csv(d/'ids.csv', index=False)
     mm, kept = np.memmap(f, np.uint8, 'w+', shape=shape), np.zeros(len(df), np.float32)
-    n_workers = min(os.cpu_count() or 1, 8) if n_workers is None else n_workers
-    jobs = [(p, cfg) for p in df['path']]
     t0 = time.time()
-    if n_workers > 1 and len(jobs) > 64:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(n_workers) as ex:
-            it = ex.map(_prep_one, jobs, chunksize=64)
-            for i, (a, k) in enumerate(progress_bar(it, total=len(jobs)) if progress else it): mm[i], kept[i] = a, k
-    else:
-        for i, j in enumerate(progress_bar(jobs) if progress else jobs): mm[i], kept[i] = _prep_one(j)
+    for i, (a, k) in enumerate(_run_jobs(_prep_one, [(p, cfg) for p in df['path']], n_workers, progress)): mm[i], kept[i] = a, k
     mm.flush(); del mm
     np.save(d/'crop_kept.npy', kept)
     done.write_text(json.dumps({'n': len(df), 'seconds': round(time.time() - t0, 2)}))

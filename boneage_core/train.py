@@ -181,11 +181,14 @@ def split_arrays(df, pp: PreprocConfig, cache_dir=None, progress=True):
     tr = (d.split == 'train').values
     return X[tr], d[tr].reset_index(drop=True), X[~tr], d[~tr].reset_index(drop=True)
 
+def _jitter_views(dtr, cfg: TrainConfig, cache_dir=None, progress=True):
+    "The cached reframings of run `cfg`'s training rows `dtr` (`augment.cached_jittered`, built if needed), or None without `cfg.frame_jitter`."
+    return cached_jittered(dtr, cfg.pp, cfg.frame_views, cfg.frame_jitter, cache_dir=cache_dir, progress=progress) if cfg.frame_jitter else None
+
 def train_arrays(df, cfg: TrainConfig, cache_dir=None, progress=True):
     "`split_arrays` for run `cfg`: with `cfg.frame_jitter`, each training image also as `cfg.frame_views` reframings (`augment.cached_jittered`), `(1 + views, N, S, S)` with the images as given first; validation images as given."
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
-    if cfg.frame_jitter:
-        Xtr = np.concatenate([np.asarray(Xtr)[None], cached_jittered(dtr, cfg.pp, cfg.frame_views, cfg.frame_jitter, cache_dir=cache_dir, progress=progress)])
+    if (J := _jitter_views(dtr, cfg, cache_dir, progress)) is not None: Xtr = np.concatenate([np.asarray(Xtr)[None], J])
     return Xtr, dtr, Xva, dva
 
 # %% ../nbs/06_train.ipynb #cf21b669
@@ -306,7 +309,7 @@ def _train_parallel(df, cfg, todo, out, cache_dir=None, resume=True, jobs=2, pro
     "Train the members `todo` ([(seed, folder)]) in up to `jobs` processes at once, each logging to `folder/train.log`, GPUs shared round-robin; one bar over their epochs. `deadline` (a `time.time()`): members the measured epoch times say cannot finish by then are stopped or not started, last ones first; returns their seeds."
     import subprocess, sys
     from fastprogress.fastprogress import progress_bar
-    train_arrays(df, cfg, cache_dir, progress)   # the image caches, built once before the members read them
+    _jitter_views(split_arrays(df, cfg.pp, cache_dir, progress)[1], cfg, cache_dir, progress)   # the image caches, built once before the members read them
     out.mkdir(parents=True, exist_ok=True); rows = out/'rows.csv'; df.to_csv(rows, index=False)
     gpus = [g for g in os.environ.get('CUDA_VISIBLE_DEVICES', ','.join(map(str, range(torch.cuda.device_count())))).split(',') if g]
     env = dict(os.environ); env.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1) // jobs)))   # CPU threads per member, unless set

@@ -31,6 +31,7 @@ data = Path(a.data) if a.data else shared_data()
 if data is None or split is None: raise SystemExit('no data or split: give --data (the 100-px Kaggle-layout set) and --split')
 df = get_split(read_kaggle(data), split); parts = {s: df[df.split == s] for s in ('valid', 'test')}
 full = Path(a.fullres or shared_data('rsna-test-fullres-sample') or '/nonexistent')
+lab = pd.read_csv(full/'labels.csv') if (full/'labels.csv').exists() else None   # the full-size images' labels, if there
 work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
 names = [f.parent.name if f.name == 'model.safetensors' else f.stem for f in files]
 shipped = [ship_model(f, work/f'{n}.safetensors', training_frame_side=a.side) for f, n in zip(files, names)]
@@ -42,8 +43,8 @@ for n, f in zip(names, shipped):
     ft = framing_table(t, framing_predictions(t, f, progress=False), n_boot=1000, seed=a.seed).set_index('framing')
     r = {'model': n, **{f'{s} MAE': np.abs(pred[n][s] - d.boneage.values).mean() for s, d in parts.items()}}
     r.update({f'{k}: {c}': ft.loc[k, c] for k in ft.index for c in (['MAE'] if k == 'as given' else ['shift', 'ci_lo', 'ci_hi', 'mean_abs_shift', 'MAE'])})
-    if (full/'labels.csv').exists():
-        lab = pd.read_csv(full/'labels.csv'); p = predict_files([full/'images'/f'{i}.png' for i in lab.id], lab.male.astype(bool).tolist(), f)
+    if lab is not None:
+        p = predict_files([full/'images'/f'{i}.png' for i in lab.id], lab.male.astype(bool).tolist(), f)
         r.update({'full-size MAE': np.abs(p - lab.boneage.values).mean(), 'full-size bias': (p - lab.boneage.values).mean()})
         pred[n]['full-size'] = p
     rows.append(r); print(pd.Series(r).to_string(), flush=True)
@@ -52,7 +53,7 @@ tab = pd.DataFrame(rows).set_index('model').T
 print(tab.round(2).to_string())
 tab.to_csv(work/'frame_jitter_check.csv')
 truth = {s: d.boneage.values for s, d in parts.items()}
-if (full/'labels.csv').exists(): truth['full-size'] = pd.read_csv(full/'labels.csv').boneage.values
+if lab is not None: truth['full-size'] = lab.boneage.values
 pairs = [(n, names[0]) for n in names[1:]] + [(n, names[1]) for n in names[2:]]   # each against the first, and the rest against the second
 for n, b in pairs:
     for s, y in truth.items():
