@@ -11,7 +11,8 @@ import pandas as pd
 # %% auto #0
 __all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook', 'notebook_params',
            'check_overrides', 'parse_overrides', 'to_html', 'md_table', 'tex_table', 'environment_record',
-           'environment_line', 'write_tables', 'write_index', 'run_study', 'run_split', 'use_split', 'main']
+           'environment_line', 'write_tables', 'write_index', 'run_study', 'model_file', 'run_split', 'use_split',
+           'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
 STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures', 'resolution', 'data_size')
@@ -261,6 +262,10 @@ def run_study(out='results', data=None, quick=False, only=None, force=False, see
     return idx
 
 # %% ../nbs/10_study.ipynb #a6945b17
+def model_file(run) -> Path:
+    "A model file as given, or the `model.safetensors` of a `train()` run folder."
+    return Path(run) if Path(run).suffix == '.safetensors' else Path(run)/'model.safetensors'
+
 def run_split(model) -> Path | None:
     "The split a model file was trained with: `split.csv` beside it or in its parent folder, else None."
     d = Path(model).parent

@@ -15,13 +15,12 @@ import numpy as np
 from boneage_core.data import read_kaggle, get_split, shared_data
 from boneage_core.evaluate import paired_comparison
 from boneage_core.patient import predict_views
-from boneage_core.study import run_split
+from boneage_core.study import model_file, run_split
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument('--base', nargs='+', required=True); ap.add_argument('--add', nargs='+', required=True)
 ap.add_argument('--data', default=None); ap.add_argument('--split', default=None, help="default: split.csv beside the first base run or in its parent")
 a = ap.parse_args()
-model_file = lambda r: Path(r) if Path(r).suffix == '.safetensors' else Path(r)/'model.safetensors'
 first = model_file(a.base[0]).parent
 split = Path(a.split) if a.split else run_split(model_file(a.base[0]))
 if split is None: raise SystemExit(f'no split.csv beside {first} or in its parent: give --split')

@@ -18,14 +18,14 @@ from boneage_core.evaluate import paired_comparison
 from boneage_core.framing import framing_predictions, framing_table
 from boneage_core.predict import ship_model, predict_files
 from boneage_core.patient import predict_views
-from boneage_core.study import run_split
+from boneage_core.study import model_file, run_split
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument('models', nargs='+'); ap.add_argument('--data', default=None); ap.add_argument('--split', default=None)
 ap.add_argument('--fullres', default=None); ap.add_argument('--n-framing', type=int, default=800); ap.add_argument('--seed', type=int, default=42)
 ap.add_argument('--work', default='results-real/jit/check'); ap.add_argument('--side', type=int, default=100)
 a = ap.parse_args()
-files = [Path(m) if Path(m).suffix == '.safetensors' else Path(m)/'model.safetensors' for m in a.models]
+files = [model_file(m) for m in a.models]
 split = Path(a.split) if a.split else run_split(files[0])
 data = Path(a.data) if a.data else shared_data()
 if data is None or split is None: raise SystemExit('no data or split: give --data (the 100-px Kaggle-layout set) and --split')
