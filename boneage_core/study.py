@@ -317,7 +317,7 @@ def main(argv=None):
                    'their measured epoch times say cannot finish within this many seconds; the first always finishes')
     t.add_argument('--frame-jitter', type=float, default=0.0, metavar='SHARE', help='also train on random reframings of each frame: cuts and borders '
                    'of up to SHARE of it (e.g. 0.1), resampled (02a_augment; default 0: off)')
-    t.add_argument('--frame-views', type=int, default=3, metavar='N', help='with --frame-jitter: reframings cached per training image (default 3)')
+    t.add_argument('--frame-views', type=int, default=1, metavar='N', help='with --frame-jitter: reframings cached per training image (default 1; 3 read worse in the study: STUDY.md)')
     t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, help='NHWC weights and activations (default: on a GPU only; '
                    'on a CPU it trains depthwise-conv nets such as MobileNetV2 and EfficientNet-Lite0 1.3-2x faster: benchmarks/train_speed.py)')

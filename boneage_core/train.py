@@ -44,7 +44,7 @@ class TrainConfig:
     init: str | None = None       # a model file to start from (its weights and normalisation), e.g. a 224-px run fine-tuned at 288 px
     norm_from: str | None = None  # a model file whose normalisation (pixels, targets) a fresh run uses, so it can join that file's ensemble
     frame_jitter: float = 0.0     # > 0: train also on random reframings of each frame (cuts and borders up to this share, resampled: `augment.jitter_frame`)
-    frame_views: int = 3          # with frame_jitter: that many reframings of each training image, cached; each batch draws one view per image
+    frame_views: int = 1          # with frame_jitter: that many reframings of each training image, cached; each batch draws one view per image (1: the image as given half the time; 3 was worse, STUDY.md)
     @property
     def pp(self) -> PreprocConfig: return PreprocConfig.from_dict(self.preproc)
     @property

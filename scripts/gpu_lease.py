@@ -157,7 +157,7 @@ if __name__ == '__main__':
     t.add_argument('--size', type=int, default=224); t.add_argument('--epochs', type=int, default=35); t.add_argument('--lr', type=float, default=1e-3)
     t.add_argument('--bs', type=int, default=64); t.add_argument('--loss', default='l1'); t.add_argument('--patience', type=int); t.add_argument('--seeds', type=int, nargs='+', default=[2, 5, 6, 7])
     t.add_argument('--frame-jitter', type=float, default=0.0, help='train also on reframed views (boneage train --frame-jitter; default 0: off)')
-    t.add_argument('--frame-views', type=int, default=3, help='with --frame-jitter: reframed views per training image (default 3)')
+    t.add_argument('--frame-views', type=int, default=1, help='with --frame-jitter: reframed views per training image (default 1)')
     t.add_argument('--budget', type=float, required=True, help='seconds from the start by which the members must finish (time_limit)')
     t.add_argument('--hard', type=float, required=True, help='seconds from the start at which everything still running stops')
     t.add_argument('--work', default='/tmp/boneage-lease'); t.add_argument('--out', default=os.environ.get('OUT', 'lease-out'))
