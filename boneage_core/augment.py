@@ -49,7 +49,7 @@ def _jitter_one(args):
     x = read_radiograph(path)[0]
     return np.stack([preprocess(jitter_frame(x, np.random.default_rng(s), share), cfg) for s in seeds])
 
-def cached_jittered(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), views: int = 3, share: float = 0.1, seed: int = 0,
+def cached_jittered(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), views: int = 1, share: float = 0.1, seed: int = 0,
                     cache_dir=None, n_workers=None, progress=True) -> np.memmap:
     "`views` random reframings (`jitter_frame`) of each image of `df`, preprocessed with `cfg`: a read-only `uint8` memmap `(views, len(df), size, size)`, built once."
     if views < 1: raise ValueError(f"views must be at least 1, not {views}")
