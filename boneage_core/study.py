@@ -12,7 +12,7 @@ import pandas as pd
 __all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook', 'notebook_params',
            'check_overrides', 'parse_overrides', 'to_html', 'md_table', 'tex_table', 'environment_record',
            'environment_line', 'write_tables', 'write_index', 'run_study', 'model_file', 'run_split', 'use_split',
-           'main']
+           'cli_parser', 'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
 STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures', 'resolution', 'data_size')
@@ -282,8 +282,8 @@ def use_split(split, out) -> Path:
     return dst
 
 # %% ../nbs/10_study.ipynb #da1b7fea
-def main(argv=None):
-    "The `boneage` console command."
+def cli_parser() -> argparse.ArgumentParser:
+    "The `boneage` command's parser (its `train` defaults are `TrainConfig`'s: a test below checks that they agree)."
     ap = argparse.ArgumentParser(prog='boneage', description='Bone age from hand radiographs: the reproducible study.')
     sub = ap.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('study', help='run the study notebooks with papermill and write the report folder')
@@ -305,7 +305,8 @@ def main(argv=None):
                    '(the resolution study: how much a sharper input is worth)')
     t.add_argument('--init', metavar='MODEL', help="start from this model file (one net): its architecture, preprocessing and normalisation; "
                    "with --size, a larger input (progressive resizing)")
-    t.add_argument('--epochs', type=int, default=10); t.add_argument('--lr', type=float); t.add_argument('--bs', type=int, default=32)
+    t.add_argument('--epochs', type=int, default=10, help='training epochs, one-cycle schedule (default: 10)')
+    t.add_argument('--lr', type=float, help="peak learning rate (default: fastai's lr_find, its valley)"); t.add_argument('--bs', type=int, default=32, help='batch size (default: 32)')
     t.add_argument('--loss', choices=('l1', 'huber', 'dist'), default='l1', help="l1 (default), huber, or dist: a distribution over ages (label-distribution learning)")
     t.add_argument('--pretrained', action='store_true'); t.add_argument('--weights', help='local ImageNet weights file')
     t.add_argument('--seed', type=int, default=42, help='training seed; also the seed of a new split (default: 42)')
@@ -321,13 +322,22 @@ def main(argv=None):
     t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, help='NHWC weights and activations (default: on a GPU only; '
                    'on a CPU it trains depthwise-conv nets such as MobileNetV2 and EfficientNet-Lite0 1.3-2x faster: benchmarks/train_speed.py)')
-    from boneage_core.patient import add_predict_parser, run_predict
-    from boneage_core.card import add_card_parser, run_card
-    from boneage_core.external import add_evaluate_parser, run_evaluate
-    from boneage_core.interpret import add_explain_parser, run_explain
-    from boneage_core.report import add_report_parser, run_report
+    from boneage_core.patient import add_predict_parser
+    from boneage_core.card import add_card_parser
+    from boneage_core.external import add_evaluate_parser
+    from boneage_core.interpret import add_explain_parser
+    from boneage_core.report import add_report_parser
     add_predict_parser(sub); add_card_parser(sub); add_evaluate_parser(sub); add_explain_parser(sub); add_report_parser(sub)
-    a = ap.parse_args(argv)
+    return ap
+
+def main(argv=None):
+    "The `boneage` console command."
+    a = cli_parser().parse_args(argv)
+    from boneage_core.patient import run_predict
+    from boneage_core.card import run_card
+    from boneage_core.external import run_evaluate
+    from boneage_core.interpret import run_explain
+    from boneage_core.report import run_report
     if a.cmd == 'predict': return run_predict(a)
     if a.cmd == 'card': return run_card(a)
     if a.cmd == 'evaluate': return run_evaluate(a)
@@ -339,11 +349,11 @@ def main(argv=None):
         else:
             from dataclasses import asdict
             from boneage_core.explore import study_dataset
-            from boneage_core.preprocess import PreprocConfig
             from boneage_core.train import TrainConfig, train, train_ensemble
             from dataclasses import replace
             from boneage_core.model import model_meta
-            pp, arch = PreprocConfig(size=a.size or 128), a.arch or 'resnet18'
+            d = TrainConfig()   # its defaults
+            pp, arch = replace(d.pp, size=a.size or d.pp.size), a.arch or d.arch
             if a.init:
                 meta = model_meta(a.init)
                 pp, arch = replace(meta['preproc'], size=a.size or meta['preproc'].size), a.arch or meta['arch']
