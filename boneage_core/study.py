@@ -322,27 +322,20 @@ def cli_parser() -> argparse.ArgumentParser:
     t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, help='NHWC weights and activations (default: on a GPU only; '
                    'on a CPU it trains depthwise-conv nets such as MobileNetV2 and EfficientNet-Lite0 1.3-2x faster: benchmarks/train_speed.py)')
-    from boneage_core.patient import add_predict_parser
-    from boneage_core.card import add_card_parser
-    from boneage_core.external import add_evaluate_parser
-    from boneage_core.interpret import add_explain_parser
-    from boneage_core.report import add_report_parser
-    add_predict_parser(sub); add_card_parser(sub); add_evaluate_parser(sub); add_explain_parser(sub); add_report_parser(sub)
+    from boneage_core.patient import add_predict_parser, run_predict
+    from boneage_core.card import add_card_parser, run_card
+    from boneage_core.external import add_evaluate_parser, run_evaluate
+    from boneage_core.interpret import add_explain_parser, run_explain
+    from boneage_core.report import add_report_parser, run_report
+    for add, run in ((add_predict_parser, run_predict), (add_card_parser, run_card), (add_evaluate_parser, run_evaluate),
+                     (add_explain_parser, run_explain), (add_report_parser, run_report)):
+        add(sub).set_defaults(run=run)   # each of these subcommands runs itself: `main` calls `a.run(a)`
     return ap
 
 def main(argv=None):
     "The `boneage` console command."
     a = cli_parser().parse_args(argv)
-    from boneage_core.patient import run_predict
-    from boneage_core.card import run_card
-    from boneage_core.external import run_evaluate
-    from boneage_core.interpret import run_explain
-    from boneage_core.report import run_report
-    if a.cmd == 'predict': return run_predict(a)
-    if a.cmd == 'card': return run_card(a)
-    if a.cmd == 'evaluate': return run_evaluate(a)
-    if a.cmd == 'explain': return run_explain(a)
-    if a.cmd == 'report': return run_report(a)
+    if 'run' in a: return a.run(a)
     try:
         if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed, external=a.external, external_images=a.external_images,
                                        overrides=parse_overrides(a.param), dry_run=a.dry_run)
