@@ -340,10 +340,9 @@ def main(argv=None):
         if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed, external=a.external, external_images=a.external_images,
                                        overrides=parse_overrides(a.param), dry_run=a.dry_run)
         else:
-            from dataclasses import asdict
+            from dataclasses import asdict, replace
             from boneage_core.explore import study_dataset
             from boneage_core.train import TrainConfig, train, train_ensemble
-            from dataclasses import replace
             from boneage_core.model import model_meta
             d = TrainConfig()   # its defaults
             pp, arch = replace(d.pp, size=a.size or d.pp.size), a.arch or d.arch
