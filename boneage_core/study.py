@@ -163,7 +163,7 @@ PACKAGES = ('torch', 'torchvision', 'fastai', 'timm', 'numpy', 'pandas', 'scikit
 def _cpu_name() -> str:
     "The CPU's model name (Linux), else what `platform` knows."
     import platform
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    try: return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
     except (OSError, StopIteration): return platform.processor() or platform.machine()
 
 def _git(root: Path) -> dict | None:

@@ -25,7 +25,8 @@ def test_pack_train_unpack(tmp_path, capsys):
         names = sorted(n for n in z.namelist() if not n.endswith('.csv'))
         assert [n.rsplit('.', 1)[0] for n in names] == sorted(tv.id.astype(str))
         n, p = names[0], tv.set_index(tv.id.astype(str)).path[names[0].rsplit('.', 1)[0]]
-        z.extract(n, tmp_path); assert np.array_equal(np.asarray(Image.open(tmp_path/n).convert(Image.open(p).mode)), np.asarray(Image.open(p)))
+        z.extract(n, tmp_path)
+        with Image.open(tmp_path/n) as got, Image.open(p) as want: assert np.array_equal(np.asarray(got.convert(want.mode)), np.asarray(want))
     t0 = (b/'data.zip').stat().st_mtime_ns   # packed again for another run: --reuse-data keeps the images when they are the same
     repack = lambda split, out: lease('pack', '--data', data, '--split', split, '--norm-from', a/'model.safetensors', '--out', out, '--reuse-data')
     r = repack(a/'split.csv', b)

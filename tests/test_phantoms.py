@@ -34,7 +34,7 @@ def test_phantoms_are_learnable(tmp_path):
     x = torch.tensor(np.asarray(X), dtype=torch.float32)[:, None] / 255
     y = torch.tensor(df.boneage.values, dtype=torch.float32)
     male = torch.tensor(df.male.values, dtype=torch.float32)
-    train = (df.split == 'train').values
+    train = (df.split == 'train').to_numpy(copy=True)   # writable: pandas 3 hands out read-only views, which torch warns about when indexing
     pred = _fit_small_cnn(x, y, male, train)
     mae = (pred - y[~train]).abs().mean().item()
     baseline = (y[~train] - y[train].median()).abs().mean().item()
