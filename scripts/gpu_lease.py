@@ -33,10 +33,11 @@ WHEELS = ['fastai==2.8.12', 'fastcore==2.2.41', 'fastdownload==0.0.8', 'fastprog
 
 def _webp(path):
     "(name, bytes): an 8-bit grey PNG as lossless WebP when that gives back every pixel, else the file as it is."
-    path = Path(path); im = Image.open(path)
-    if im.mode == 'L':
-        b = io.BytesIO(); im.save(b, 'WEBP', lossless=True, quality=100, method=6)
-        if np.array_equal(np.asarray(Image.open(io.BytesIO(b.getvalue())).convert('L')), np.asarray(im)): return path.stem + '.webp', b.getvalue()
+    path = Path(path)
+    with Image.open(path) as im:   # closed on every path: an image that is not 8-bit grey is never loaded, so PIL would leave it open
+        if im.mode == 'L':
+            b = io.BytesIO(); im.save(b, 'WEBP', lossless=True, quality=100, method=6)
+            if np.array_equal(np.asarray(Image.open(io.BytesIO(b.getvalue())).convert('L')), np.asarray(im)): return path.stem + '.webp', b.getvalue()
     return path.name, path.read_bytes()
 
 
