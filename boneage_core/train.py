@@ -12,16 +12,19 @@ from fastai.learner import Learner
 from fastai.callback.core import Callback
 from fastai.callback.tracker import EarlyStoppingCallback
 import fastai.callback.schedule  # patches Learner.fit_one_cycle and lr_find
-from fastai.torch_core import set_seed, rank_distrib
+from fastai.torch_core import set_seed, rank_distrib, distrib_barrier, get_model
 from fastcore.basics import noop
+from fastcore.foundation import L
+from fastcore.xtras import join_path_file
 from .preprocess import PreprocConfig, cached_images
 from .augment import cached_jittered
 from .model import age_bins, BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
 
 # %% auto #0
 __all__ = ['DIST_BINS', 'LOSSES', 'TrainConfig', 'mae_months', 'DistLoss', 'loss_func', 'EarlyStop', 'History', 'history_seconds',
-           'ResumedBar', 'save_whole', 'Checkpoints', 'init_from', 'bone_age_learner', 'split_arrays', 'train_arrays',
-           'to_input', 'predict_months', 'train', 'export_checkpoint', 'members_within', 'train_ensemble']
+           'ResumedBar', 'save_whole', 'Checkpoints', 'init_from', 'BoneAgeLearner', 'bone_age_learner', 'split_arrays',
+           'train_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint', 'members_within',
+           'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -160,14 +163,32 @@ def init_from(cfg: TrainConfig):
     if m.bins != cfg.bins: raise ValueError(f"{cfg.init}: a net with {m.bins} age bins, but loss {cfg.loss!r} needs {cfg.bins}")
     return m, meta['norm']
 
-def bone_age_learner(dls, cfg: TrainConfig, path='.', begin=None) -> Learner:
+def _checkpoint_globals() -> list:
+    "What a fastai checkpoint holds besides tensors and plain Python: fastcore's `L` and NumPy scalars and dtypes (the one-cycle schedule keeps each lr as a NumPy float), named without `np.core`, which NumPy 2 deprecates."
+    return [L, np.float64(0).__reduce__()[0], np.dtype, *[getattr(np.dtypes, d) for d in np.dtypes.__all__]]
+
+class BoneAgeLearner(Learner):
+    "fastai's `Learner`, but `load` (the run's checkpoints, and `lr_find`'s) reads with `weights_only=True` through `_checkpoint_globals`: fastai 2.8's `load_model` reaches `np.core`, which a later NumPy may remove."
+    def load(self, file, device=None, with_opt=True, strict=True):
+        if device is None and hasattr(self.dls, 'device'): device = self.dls.device
+        if self.opt is None: self.create_opt()
+        f = join_path_file(file, self.path/self.model_dir, ext='.pth')
+        distrib_barrier()
+        with torch.serialization.safe_globals(_checkpoint_globals()): state = torch.load(f, map_location=device, weights_only=True)
+        hasopt = set(state) == {'model', 'opt'}
+        get_model(self.model).load_state_dict(state['model'] if hasopt else state, strict=strict)
+        if with_opt and hasopt: self.opt.load_state_dict(state['opt'])
+        elif with_opt: raise ValueError(f"{f}: no optimiser state in this checkpoint (written with with_opt=False)")
+        return self
+
+def bone_age_learner(dls, cfg: TrainConfig, path='.', begin=None) -> BoneAgeLearner:
     "A fastai `Learner` for `BoneAgeNet` (fp16 on a GPU; channels_last on a GPU, or as `cfg.channels_last` says); weights from `cfg.init` if given (`begin`: `init_from(cfg)` when the caller has it already)."
     init, norm = begin or init_from(cfg)
     if norm is not None and dls.norm != norm:
         raise ValueError(f"{cfg.init or cfg.norm_from}: the data must be normalised as that model was: bone_age_dls(..., norm=model_meta(file)['norm'])")
     model = cfg.net(pretrained=cfg.pretrained and init is None, weights=cfg.weights if init is None else None)
     if init is not None: model.load_state_dict(init.state_dict())
-    learn = Learner(dls, model, loss_func=loss_func(cfg.loss), metrics=[mae_months(dls.norm)], wd=cfg.wd,
+    learn = BoneAgeLearner(dls, model, loss_func=loss_func(cfg.loss), metrics=[mae_months(dls.norm)], wd=cfg.wd,
                     path=path, model_dir='checkpoints')
     gpu = torch.cuda.is_available()
     if gpu if cfg.channels_last is None else cfg.channels_last: learn.model = learn.model.to(memory_format=torch.channels_last)
