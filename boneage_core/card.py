@@ -110,7 +110,8 @@ def model_card(model=None, measured: dict | None = None) -> str:
          "Bone age in months from a left-hand radiograph plus the patient's sex (the task of the RSNA Pediatric Bone Age Challenge 2017).", '',
          '| | |', '|---|---|',
          f"| file | `{r['file']}`, {r['bytes'] / 1e6:.1f} MB, sha256 `{r['sha256'][:16]}…` |",
-         f"| format | {meta['format']}, written by boneage {meta.get('boneage_version', 'not recorded')} |",
+         f"| format | {meta['format']}, written by boneage {meta.get('boneage_version', 'not recorded')}"
+         + (f" with torch {libs['torch']}, torchvision {libs['torchvision']}, timm {libs['timm']}" if (libs := meta.get('libs')) else '') + " |",
          f"| network | {net}, grey input{', plus the sex input' if meta.get('use_sex') else ', image only'}; {r['params'] / 1e6:.1f} M parameters"
          f"{each} |",
          f"| input | {pp.size} px square{' (members at ' + ', '.join(f'{s} px' for s in sizes) + ')' if len(sizes) > 1 else ''}: {crop}, "

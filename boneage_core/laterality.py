@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from .preprocess import PreprocConfig
-from .model import ModelFileError, _raw_meta
+from .model import ModelFileError, _raw_meta, state_mismatch
 from .predict import prepare
 import boneage_core
 
@@ -97,8 +97,9 @@ def load_laterality(path, fmt=LATERALITY_FORMAT):
     "`(LateralityNet in eval mode, metadata)` from a file written by `save_laterality` with format `fmt`; a one-line `ModelFileError` otherwise."
     from safetensors.torch import load_file
     path = Path(path); meta = _raw_meta(path, fmt); net = LateralityNet()
-    try: net.load_state_dict(load_file(str(path)))
-    except RuntimeError as e: raise ModelFileError(path, f"weights do not fit LateralityNet ({str(e).splitlines()[0]})") from None
+    sd = load_file(str(path))
+    if bad := state_mismatch(net, sd): raise ModelFileError(path, f"weights do not fit LateralityNet: {bad}")
+    net.load_state_dict(sd)
     meta['preproc'] = PreprocConfig.from_dict(meta['preproc'])
     return net.eval(), meta
 

@@ -21,7 +21,8 @@ __all__ = ['OFFLINE_WEIGHTS', 'AGE_BINS_SD', 'MODEL_FORMAT', 'TVMobileNetV2', 'm
            'efficientnet_lite_offline_weights', 'efficientnet_lite0_offline_weights', 'timm_weights_file',
            'create_backbone', 'age_bins', 'BoneAgeNet', 'BoneAgeEnsemble', 'nets_summary', 'for_inference',
            'channels_last', 'tune_cpu_malloc', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError',
-           'save_model', 'model_meta', 'load_model', 'member_record', 'combine_models', 'extract_members']
+           'lib_versions', 'state_mismatch', 'save_model', 'model_meta', 'load_model', 'member_record',
+           'combine_models', 'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -253,6 +254,28 @@ def _build(meta):
     if meta.get('members'): return BoneAgeEnsemble([_net(**m) for m in meta['members']])
     return BoneAgeNet(meta['arch'], use_sex=meta['use_sex'], bins=meta.get('bins', 0))
 
+def lib_versions() -> dict:
+    "The installed releases of the libraries whose layer names a model file's weights follow (timm, torchvision; torch)."
+    import torchvision
+    return dict(torch=torch.__version__, torchvision=torchvision.__version__, timm=timm.__version__)
+
+def state_mismatch(model: nn.Module, sd: dict) -> str:
+    "Why the weights `sd` do not fit `model`, in one line ('' when they do): tensors missing from `sd`, tensors `model` lacks, shapes that differ; the first few names of each."
+    want = model.state_dict()
+    eg = lambda ks: ', '.join(ks[:3]) + (', ...' if len(ks) > 3 else '')
+    missing, extra = [k for k in want if k not in sd], [k for k in sd if k not in want]
+    shapes = [f"{k} {tuple(sd[k].shape)} in the file, {tuple(want[k].shape)} in the net" for k in want if k in sd and sd[k].shape != want[k].shape]
+    return '; '.join([f"{len(missing)} of the net's {len(want)} tensors missing from the file ({eg(missing)})"] * bool(missing)
+                     + [f"{len(extra)} tensors the net does not have ({eg(extra)})"] * bool(extra)
+                     + [f"{len(shapes)} of other shape ({eg(shapes)})"] * bool(shapes))
+
+def _lib_note(meta) -> str:
+    "Where the libraries that name the layers differ from those that wrote the file: which wrote it and which are installed ('' when the same)."
+    now, then = lib_versions(), meta.get('libs')
+    if then is None: return f" (the file does not record the timm and torchvision that wrote it; installed: timm {now['timm']}, torchvision {now['torchvision']})"
+    diff = [f"{k} {then[k]} wrote it, {now[k]} is installed" for k in now if k in then and then[k] != now[k]]
+    return f" ({'; '.join(diff)}: a release can rename layers)" if diff else ''
+
 def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig, norm: Norm, info: dict = None, half=False) -> Path:
     "Write `model` (one net or an ensemble) and all it needs to predict to one safetensors file."
     from safetensors.torch import save_file
@@ -260,7 +283,7 @@ def save_model(model: BoneAgeNet | BoneAgeEnsemble, path, preproc: PreprocConfig
     sd = {k: (v.detach().half() if half and v.is_floating_point() else v.detach()).contiguous().cpu() for k, v in model.state_dict().items()}
     members = _members(model)
     meta = dict(format=MODEL_FORMAT, arch=model.arch, use_sex=model.use_sex, preproc=asdict(preproc), norm=asdict(norm),
-                boneage_version=boneage_core.__version__, info=info or {}, **({'members': members} if members else _bins(model)))
+                boneage_version=boneage_core.__version__, libs=lib_versions(), info=info or {}, **({'members': members} if members else _bins(model)))
     save_file(sd, str(path), metadata={'boneage': json.dumps(meta)})
     return path
 
@@ -291,10 +314,10 @@ def load_model(path, device='cpu'):
     path = Path(path); meta = _raw_meta(path)
     try:
         with torch.random.fork_rng(devices=[]): model = _build(meta)   # its random init is overwritten: leave the caller's random stream as it was
-    except Exception as e: raise ModelFileError(path, f"cannot build architecture {meta.get('arch')!r}: {e}") from None
+    except Exception as e: raise ModelFileError(path, f"cannot build architecture {meta.get('arch')!r}: {e}{_lib_note(meta)}") from None
     sd = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
-    try: model.load_state_dict(sd)
-    except RuntimeError as e: raise ModelFileError(path, f"weights do not fit architecture {meta['arch']!r} ({str(e).splitlines()[0]})") from None
+    if bad := state_mismatch(model, sd): raise ModelFileError(path, f"weights do not fit architecture {meta['arch']!r}: {bad}{_lib_note(meta)}")
+    model.load_state_dict(sd)
     return model.to(device).eval(), _typed(meta)
 
 # %% ../nbs/05_model.ipynb #a1aea84c
