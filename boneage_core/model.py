@@ -17,17 +17,27 @@ from .preprocess import PreprocConfig, default_cache_dir
 import boneage_core
 
 # %% auto #0
-__all__ = ['OFFLINE_WEIGHTS', 'AGE_BINS_SD', 'MODEL_FORMAT', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
+__all__ = ['OFFLINE_WEIGHTS', 'AGE_BINS_SD', 'MODEL_FORMAT', 'state_mismatch', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
            'efficientnet_lite_offline_weights', 'efficientnet_lite0_offline_weights', 'timm_weights_file',
            'create_backbone', 'age_bins', 'BoneAgeNet', 'BoneAgeEnsemble', 'nets_summary', 'for_inference',
            'channels_last', 'tune_cpu_malloc', 'ArrayDL', 'Norm', 'PixNorm', 'bone_age_dls', 'ModelFileError',
-           'lib_versions', 'state_mismatch', 'save_model', 'model_meta', 'load_model', 'member_record',
-           'combine_models', 'extract_members']
+           'lib_versions', 'save_model', 'model_meta', 'load_model', 'member_record', 'combine_models',
+           'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
     "RGB first-conv weights folded to one input channel (sum over channels, as timm does for `in_chans=1`)."
     return w.sum(1, keepdim=True)
+
+def state_mismatch(model: nn.Module, sd: dict) -> str:
+    "Why the weights `sd` do not fit `model`, in one line ('' when they do): tensors missing from `sd`, tensors `model` lacks, shapes that differ; the first few names of each."
+    want = model.state_dict()
+    eg = lambda ks: ', '.join(ks[:3]) + (', ...' if len(ks) > 3 else '')
+    missing, extra = [k for k in want if k not in sd], [k for k in sd if k not in want]
+    shapes = [f"{k} {tuple(sd[k].shape)} in the file, {tuple(want[k].shape)} in the net" for k in want if k in sd and sd[k].shape != want[k].shape]
+    return '; '.join([f"{len(missing)} of the net's {len(want)} tensors missing from the file ({eg(missing)})"] * bool(missing)
+                     + [f"{len(extra)} tensors the net does not have ({eg(extra)})"] * bool(extra)
+                     + [f"{len(shapes)} of other shape ({eg(shapes)})"] * bool(shapes))
 
 class TVMobileNetV2(nn.Module):
     "torchvision MobileNetV2 features as a grey backbone (`num_features` = 1280)."
@@ -39,7 +49,10 @@ class TVMobileNetV2(nn.Module):
         if weights == 'download':  # the normal torchvision way (needs a network)
             from torchvision.models import MobileNet_V2_Weights
             m.load_state_dict(MobileNet_V2_Weights.IMAGENET1K_V1.get_state_dict(progress=True))
-        elif weights: m.load_state_dict(torch.load(weights, map_location='cpu', weights_only=True))
+        elif weights:
+            sd = torch.load(weights, map_location='cpu', weights_only=True)
+            if bad := state_mismatch(m, sd): raise ValueError(f"{weights}: not torchvision's MobileNetV2 weights: {bad}")
+            m.load_state_dict(sd)
         conv = m.features[0][0]
         new = nn.Conv2d(1, conv.out_channels, conv.kernel_size, conv.stride, conv.padding, bias=False)
         new.weight.data = _grey_stem(conv.weight.data)
@@ -258,16 +271,6 @@ def lib_versions() -> dict:
     "The installed releases of the libraries whose layer names a model file's weights follow (timm, torchvision; torch)."
     import torchvision
     return dict(torch=torch.__version__, torchvision=torchvision.__version__, timm=timm.__version__)
-
-def state_mismatch(model: nn.Module, sd: dict) -> str:
-    "Why the weights `sd` do not fit `model`, in one line ('' when they do): tensors missing from `sd`, tensors `model` lacks, shapes that differ; the first few names of each."
-    want = model.state_dict()
-    eg = lambda ks: ', '.join(ks[:3]) + (', ...' if len(ks) > 3 else '')
-    missing, extra = [k for k in want if k not in sd], [k for k in sd if k not in want]
-    shapes = [f"{k} {tuple(sd[k].shape)} in the file, {tuple(want[k].shape)} in the net" for k in want if k in sd and sd[k].shape != want[k].shape]
-    return '; '.join([f"{len(missing)} of the net's {len(want)} tensors missing from the file ({eg(missing)})"] * bool(missing)
-                     + [f"{len(extra)} tensors the net does not have ({eg(extra)})"] * bool(extra)
-                     + [f"{len(shapes)} of other shape ({eg(shapes)})"] * bool(shapes))
 
 def _lib_note(meta) -> str:
     "Where the libraries that name the layers differ from those that wrote the file: which wrote it and which are installed ('' when the same)."
