@@ -5,7 +5,7 @@ preprocessing and small CNN, on the model's training frame). Prints figures; ass
 
     python benchmarks/predict_speed.py [--model FILE] [--no-tta]
 """
-import argparse, tempfile, time
+import argparse, atexit, shutil, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from PIL import Image
@@ -23,7 +23,8 @@ def folder():
     full = shared_data('rsna-test-fullres-sample')
     if full is not None: return full/'images', 'official RSNA test images'
     from boneage_core.synthetic import phantom_data
-    src, d = phantom_data(n=20, size=256, seed=0), Path(tempfile.mkdtemp())
+    src, d = phantom_data(n=20, size=256, seed=0), Path(tempfile.mkdtemp(prefix='boneage-bench-'))
+    atexit.register(shutil.rmtree, d, True)   # the enlarged copies go at exit
     for p in sorted((src/'boneage-training-dataset').glob('*.png'))[:20]:
         Image.open(p).resize((1600, 2080), Image.BILINEAR).save(d/p.name)
     return d, 'phantoms enlarged to 1600x2080'

@@ -6,7 +6,7 @@ uncertainty on the validation split, check it and the error on the test split, a
 
 Each RUN_DIR is a `train()` output folder (model.safetensors); the split is read from `--split`, else split.csv beside the first
 run or in its parent study folder, else made the same seeded way the study makes it."""
-import argparse, json, tempfile
+import argparse, atexit, json, shutil, tempfile
 from pathlib import Path
 import numpy as np
 from boneage_core.data import read_kaggle, get_split, shared_data
@@ -27,7 +27,8 @@ df = get_split(read_kaggle(data), split)          # the split the runs were trai
 va, te = df[df.split == 'valid'], df[df.split == 'test']
 src = runs[0]/'model.safetensors'
 if len(runs) > 1:
-    src = combine_models([r/'model.safetensors' for r in runs], Path(tempfile.mkdtemp())/'ensemble.safetensors')
+    tmp = Path(tempfile.mkdtemp(prefix='boneage-ship-')); atexit.register(shutil.rmtree, tmp, True)   # the members' average, read below
+    src = combine_models([r/'model.safetensors' for r in runs], tmp/'ensemble.safetensors')
     print(f'ensemble of {len(runs)} runs: {[r.name for r in runs]}')
 vv = predict_views(src, va)
 valid = dict(valid_mae=float(np.abs(vv[:, 0] - va.boneage.values).mean()), valid_mae_tta=float(np.abs(vv.mean(1) - va.boneage.values).mean()))
