@@ -18,3 +18,10 @@ def rsna100():
 def rsna_fullres():
     "The 20 full-resolution official RSNA test images with ground truth, or a skip."
     return _shared_or_skip('rsna-test-fullres-sample', 'full-resolution RSNA sample')
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    "`BONEAGE_CACHE` under the test's folder, for this process and the scripts it starts: the preprocessed caches of a test's throwaway phantom set go with it, not into the user's `~/.cache/boneage` (18 dead entries a run before)."
+    monkeypatch.setenv('BONEAGE_CACHE', str(tmp_path/'cache'))
+    return tmp_path/'cache'

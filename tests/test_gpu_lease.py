@@ -1,6 +1,6 @@
 """`scripts/gpu_lease.py` end to end on phantoms (real fastai training on the CPU): pack a bundle, train members from it under a
 time budget, bring them back as run folders and join them to the run whose normalisation they took."""
-import json, shutil, subprocess, sys, zipfile
+import json, pytest, shutil, subprocess, sys, zipfile
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image
@@ -8,6 +8,8 @@ from boneage_core.study import main
 from boneage_core.synthetic import phantom_data
 from boneage_core.model import load_model
 from boneage_core.data import read_kaggle, apply_split
+
+pytestmark = pytest.mark.usefixtures('own_cache')   # their phantom sets' caches go with the test
 
 ROOT = Path(__file__).resolve().parent.parent
 lease = lambda *a: subprocess.run([sys.executable, 'scripts/gpu_lease.py', *map(str, a)], cwd=ROOT, capture_output=True, text=True)

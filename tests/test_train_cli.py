@@ -1,7 +1,7 @@
 """`boneage train` end to end on phantoms (real fastai training, one epoch): a run, a run started from it at a larger size, the two
 shipped as one mixed-size ensemble with `scripts/ship_default_model.py` (and its model card) and taken apart again with `scripts/extract_members.py`,
 clear errors; a run trained with the framing varied (`--frame-jitter`) and `scripts/frame_jitter_check.py` on it."""
-import json, subprocess, sys
+import json, pytest, subprocess, sys
 from pathlib import Path
 import numpy as np
 from boneage_core.study import main
@@ -11,13 +11,16 @@ from boneage_core.data import read_kaggle, make_split, apply_split
 from boneage_core.preprocess import cached_images
 from boneage_core.train import predict_months
 
+pytestmark = pytest.mark.usefixtures('own_cache')   # their phantom sets' caches go with the test
 
-def test_train_then_init_at_larger_size(tmp_path, capsys):
+
+def test_train_then_init_at_larger_size(tmp_path, capsys, own_cache):
     data = phantom_data(n=60, size=64, seed=0, root=tmp_path/'ph', progress=False)
     a, b = tmp_path/'a', tmp_path/'b'
     common = ['--data', str(data), '--epochs', '1', '--lr', '1e-3', '--bs', '16']
     assert main(['train', '--out', str(a), '--arch', 'resnet10t', '--size', '40', '--seed', '0', *common]) == 0
     assert 'validation MAE' in capsys.readouterr().out
+    assert list(own_cache.glob('*/complete.json'))   # the run's preprocessed cache is the test's own
     m_a, meta_a = load_model(a/'model.safetensors')
     # another training seed, whose own new split would differ; the run keeps the first run's split
     assert not make_split(read_kaggle(data), seed=1).equals(make_split(read_kaggle(data), seed=0))
