@@ -10,7 +10,7 @@ from .model import load_model, ModelFileError, BoneAgeEnsemble, nets_summary
 
 
 # %% auto #0
-__all__ = ['INTENDED_USE', 'card_record', 'model_card', 'add_card_parser', 'run_card']
+__all__ = ['INTENDED_USE', 'card_record', 'model_card', 'card_options', 'run_card']
 
 # %% ../nbs/15_card.ipynb #5b7b8dc6
 INTENDED_USE = ("Research on automated bone age assessment: reproducing, comparing and extending bone-age models and studying their "
@@ -149,9 +149,8 @@ def model_card(model=None, measured: dict | None = None) -> str:
 
 
 # %% ../nbs/15_card.ipynb #aff3ba23
-def add_card_parser(sub):
-    "The `card` subcommand's arguments."
-    p = sub.add_parser('card', help="a model file's model card (Markdown): what it is, how it was trained, its measured figures, its limits")
+def card_options(p):
+    "Add the `card` subcommand's arguments to its parser `p` (`boneage card`; its one-line help is in `study.COMMANDS`)."
     p.add_argument('--model', help='model file (default: the shipped model)'); p.add_argument('--out', help='write the card here (default: stdout)')
     return p
 

@@ -13,7 +13,7 @@ from .model import ModelFileError
 from .io import RadiographError
 
 # %% auto #0
-__all__ = ['coverage_of', 'evaluate_labelled', 'add_evaluate_parser', 'evaluation_summary', 'run_evaluate']
+__all__ = ['coverage_of', 'evaluate_labelled', 'evaluate_options', 'evaluation_summary', 'run_evaluate']
 
 # %% ../nbs/16_external.ipynb #f034e6a9
 def coverage_of(d: pd.DataFrame) -> float:
@@ -52,9 +52,8 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
     return r
 
 # %% ../nbs/16_external.ipynb #f0427563
-def add_evaluate_parser(sub):
-    "The `evaluate` subcommand's arguments."
-    p = sub.add_parser('evaluate', help='measure a model on a labelled set (csv/xlsx with id, sex and bone age; images beside it)')
+def evaluate_options(p):
+    "Add the `evaluate` subcommand's arguments to its parser `p` (`boneage evaluate`; its one-line help is in `study.COMMANDS`)."
     p.add_argument('labels', help='label table (csv/xlsx) with id, sex and bone age columns (Kaggle and official RSNA layouts read as they come)')
     p.add_argument('--images', help='folder of its images (default: beside the table)')
     p.add_argument('--model', help='model file (default: the shipped model)')

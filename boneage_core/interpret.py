@@ -15,7 +15,7 @@ from .synthetic import REGIONS
 __all__ = ['REGION_NAMES', 'ZONES', 'ZONE_BOUNDS', 'ZONE_OF_REGION', 'feature_layer', 'gradcam', 'occlusion', 'region_map_like',
            'region_importance', 'rank_regions', 'region_occlusion_per_image', 'region_occlusion', 'coarse_zones',
            'zone_agreement', 'overlay', 'plot_importance', 'region_effect_table', 'plot_region_effect', 'phantom_check',
-           'explain', 'plot_explanation', 'add_explain_parser', 'run_explain']
+           'explain', 'plot_explanation', 'explain_options', 'run_explain']
 
 # %% ../nbs/14_interpret.ipynb #651c7b0d
 def _inputs(X, male, norm: Norm, device):
@@ -269,9 +269,8 @@ def plot_explanation(e: dict):
     return fig
 
 # %% ../nbs/14_interpret.ipynb #e1a00004
-def add_explain_parser(sub):
-    "The `explain` subcommand's arguments."
-    p = sub.add_parser('explain', help="why one radiograph gets its bone age: Grad-CAM and each hand zone's effect in months")
+def explain_options(p):
+    "Add the `explain` subcommand's arguments to its parser `p` (`boneage explain`; its one-line help is in `study.COMMANDS`)."
     p.add_argument('image', help='image file (PNG/JPEG/DICOM)')
     from boneage_core.patient import add_sex_options
     add_sex_options(p)

@@ -25,7 +25,7 @@ from .rotation import as_upright
 __all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems',
            'Prediction', 'crop_flags', 'age_flags', 'side_flags', 'body_part_flags', 'predict', 'crop_shares',
            'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options',
-           'add_input_options', 'add_predict_parser', 'scored_rows', 'truth_summary', 'run_predict']
+           'add_input_options', 'predict_options', 'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -256,9 +256,8 @@ def add_input_options(p):
     p.add_argument('--images', help='folder of the images named in a label table (default: beside it)')
     p.add_argument('--model', help='model file (default: the shipped model)')
 
-def add_predict_parser(sub):
-    "The `predict` subcommand's arguments."
-    p = sub.add_parser('predict', help='bone age of a radiograph, a folder, or a label table (csv/xlsx)')
+def predict_options(p):
+    "Add the `predict` subcommand's arguments to its parser `p` (`boneage predict`; its one-line help is in `study.COMMANDS`)."
     add_input_options(p)
     p.add_argument('--out', help='write the CSV here (default: stdout)')
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation (faster; uncertainty from the model error only)')

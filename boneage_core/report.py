@@ -19,7 +19,7 @@ from .interpret import overlay, _explain_checked
 
 # %% auto #0
 __all__ = ['RESEARCH_ONLY', 'REPORT_EXTS', 'model_line', 'report_lines', 'patient_report', 'plot_report', 'save_report',
-           'save_reports', 'add_report_parser', 'run_report']
+           'save_reports', 'report_options', 'run_report']
 
 # %% ../nbs/17_report.ipynb #b554d73e
 RESEARCH_ONLY = "For research only: not a medical device, not validated for clinical use; not for decisions about a patient's care."
@@ -130,9 +130,8 @@ def save_reports(items: pd.DataFrame, path, model=None, tta=True, why=True, prog
     return pd.DataFrame(out, columns=['id', 'page', 'error'])
 
 # %% ../nbs/17_report.ipynb #8dc52d9e
-def add_report_parser(sub):
-    "The `report` subcommand's arguments."
-    p = sub.add_parser('report', help="a one-page report (PDF/PNG/SVG) of a radiograph, or one PDF page per image of a folder or label table: bone age with its interval on the Greulich-Pyle chart, the checks' flags, where the model looked")
+def report_options(p):
+    "Add the `report` subcommand's arguments to its parser `p` (`boneage report`; its one-line help is in `study.COMMANDS`)."
     add_input_options(p)
     p.add_argument('--out', help='report file: .pdf, .png or .svg for one image, .pdf for several (default: report-<name>.pdf here)')
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation')

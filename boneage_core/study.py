@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 # %% auto #0
-__all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook', 'notebook_params',
-           'check_overrides', 'parse_overrides', 'to_html', 'md_table', 'tex_table', 'environment_record',
-           'environment_line', 'write_tables', 'write_index', 'run_study', 'model_file', 'run_split', 'use_split',
-           'cli_parser', 'main']
+__all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'COMMANDS', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook',
+           'notebook_params', 'check_overrides', 'parse_overrides', 'to_html', 'md_table', 'tex_table',
+           'environment_record', 'environment_line', 'write_tables', 'write_index', 'run_study', 'model_file',
+           'run_split', 'use_split', 'cli_parser', 'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
 STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures', 'resolution', 'data_size')
@@ -282,8 +282,17 @@ def use_split(split, out) -> Path:
     return dst
 
 # %% ../nbs/10_study.ipynb #da1b7fea
-def cli_parser() -> argparse.ArgumentParser:
-    "The `boneage` command's parser (its `train` defaults are `TrainConfig`'s: a test below checks that they agree)."
+COMMANDS = {   # the subcommands other modules run: name -> (module, one-line help); the module has `<name>_options(p)` and `run_<name>(args)`
+    'predict': ('patient', 'bone age of a radiograph, a folder, or a label table (csv/xlsx)'),
+    'card': ('card', "a model file's model card (Markdown): what it is, how it was trained, its measured figures, its limits"),
+    'evaluate': ('external', 'measure a model on a labelled set (csv/xlsx with id, sex and bone age; images beside it)'),
+    'explain': ('interpret', "why one radiograph gets its bone age: Grad-CAM and each hand zone's effect in months"),
+    'report': ('report', "a one-page report (PDF/PNG/SVG) of a radiograph, or one PDF page per image of a folder or label table: "
+               "bone age with its interval on the Greulich-Pyle chart, the checks' flags, where the model looked"),
+}
+
+def cli_parser(only=None) -> argparse.ArgumentParser:
+    "The `boneage` command's parser (its `train` defaults are `TrainConfig`'s: a test below checks that they agree). `only`: the `COMMANDS` whose modules to import for their options (default: all); the others are listed by name and help only, as importing a module that loads torch and fastai takes seconds."
     ap = argparse.ArgumentParser(prog='boneage', description='Bone age from hand radiographs: the reproducible study.')
     sub = ap.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('study', help='run the study notebooks with papermill and write the report folder')
@@ -322,19 +331,20 @@ def cli_parser() -> argparse.ArgumentParser:
     t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, help='NHWC weights and activations (default: on a GPU only; '
                    'on a CPU it trains depthwise-conv nets such as MobileNetV2 and EfficientNet-Lite0 1.3-2x faster: benchmarks/train_speed.py)')
-    from boneage_core.patient import add_predict_parser, run_predict
-    from boneage_core.card import add_card_parser, run_card
-    from boneage_core.external import add_evaluate_parser, run_evaluate
-    from boneage_core.interpret import add_explain_parser, run_explain
-    from boneage_core.report import add_report_parser, run_report
-    for add, run in ((add_predict_parser, run_predict), (add_card_parser, run_card), (add_evaluate_parser, run_evaluate),
-                     (add_explain_parser, run_explain), (add_report_parser, run_report)):
-        add(sub).set_defaults(run=run)   # each of these subcommands runs itself: `main` calls `a.run(a)`
+    import importlib
+    for name, (mod, hlp) in COMMANDS.items():
+        p = sub.add_parser(name, help=hlp, description=hlp)
+        if only is not None and name not in only: continue
+        m = importlib.import_module(f'boneage_core.{mod}')
+        getattr(m, f'{name}_options')(p)
+        p.set_defaults(run=getattr(m, f'run_{name}'))   # each of these subcommands runs itself: `main` calls `a.run(a)`
     return ap
 
 def main(argv=None):
-    "The `boneage` console command."
-    a = cli_parser().parse_args(argv)
+    "The `boneage` console command: imports only the module of the subcommand it runs, so `boneage --help` answers at once."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    cmd = next((x for x in argv if not x.startswith('-')), None)   # the top level has no option but --help
+    a = cli_parser(only=[cmd]).parse_args(argv)
     if 'run' in a: return a.run(a)
     try:
         if a.cmd == 'study': run_study(a.out, a.data, a.quick, a.only, a.force, a.seed, external=a.external, external_images=a.external_images,
