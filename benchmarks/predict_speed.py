@@ -5,14 +5,14 @@ preprocessing and small CNN, on the model's training frame). Prints figures; ass
 
     python benchmarks/predict_speed.py [--model FILE] [--no-tta]
 """
-import argparse, atexit, shutil, tempfile, time
+import argparse, atexit, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from PIL import Image
 from boneage_core.data import shared_data
 from boneage_core.io import read_radiograph
 from boneage_core.predict import get_model, prepare, to_training_frame
-from boneage_core.train import predict_months
+from boneage_core.model import predict_months
 from boneage_core.patient import items_from, predict_table
 from boneage_core.laterality import mirror_check
 from boneage_core.polarity import negative_check
@@ -28,6 +28,13 @@ def folder():
     for p in sorted((src/'boneage-training-dataset').glob('*.png'))[:20]:
         Image.open(p).resize((1600, 2080), Image.BILINEAR).save(d/p.name)
     return d, 'phantoms enlarged to 1600x2080'
+
+
+def startup():
+    "Seconds a fresh Python process takes for `boneage --help` (no model code imported) and to import `boneage predict`'s modules (torch, timm, fastai)."
+    def secs(code):
+        t = time.perf_counter(); subprocess.run([sys.executable, '-c', code], check=True, capture_output=True); return time.perf_counter() - t
+    return secs("from boneage_core.study import main\ntry: main(['--help'])\nexcept SystemExit: pass"), secs('import boneage_core.patient')
 
 
 def main():
@@ -50,6 +57,8 @@ def main():
     for name, s in (('decode', t_dec), ('preprocess', t_pre), ('network', t_net), ('polarity', t_pol), ('rotation', t_rot), ('laterality', t_lat)):
         print(f"  {name:<10} {s / len(paths) * 1000:7.1f} ms/img  {100 * s / tot:5.1f}%")
     t = time.perf_counter(); r = predict_table(items_from(d, male=True), a.model, tta=tta, progress=False); t_all = time.perf_counter() - t
+    t_help, t_imp = startup()
+    print(f"start-up of a fresh process: `boneage --help` {t_help:.1f} s, importing `boneage predict`'s modules {t_imp:.1f} s (before the model load)")
     print(f"end to end (predict_table, {int((r.error == '').sum())} predicted): {len(paths) / t_all:.1f} img/s ({t_all / len(paths) * 1000:.0f} ms/img)")
 
 

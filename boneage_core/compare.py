@@ -15,7 +15,8 @@ from .data import subsample_train
 from .model import load_model
 from .evaluate import bootstrap_ci, paired_comparison, _mae
 from .preprocess import PreprocConfig, cached_images, preprocess
-from .train import TrainConfig, train, history_seconds, predict_months
+from .train import TrainConfig, train, history_seconds
+from .model import predict_months
 
 # %% auto #0
 __all__ = ['run_name', 'train_grid', 'train_minutes', 'inference_speed', 'compare_runs', 'plot_comparison', 'run_source_px',

@@ -12,7 +12,7 @@ from .io import read_radiograph
 from .preprocess import preprocess
 from .augment import reframe
 from .predict import get_model, prepare, to_training_frame
-from .train import predict_months
+from .model import predict_months
 from .evaluate import bootstrap_ci
 from .data import age_band
 

@@ -6,8 +6,7 @@
 from __future__ import annotations
 import numpy as np, pandas as pd, torch, torch.nn as nn
 from fastai.callback.hook import hook_output
-from .model import Norm, BoneAgeEnsemble
-from .train import to_input, predict_months
+from .model import Norm, BoneAgeEnsemble, to_input, predict_months
 from .preprocess import resize_square
 from .synthetic import REGIONS
 

@@ -12,8 +12,7 @@ from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01, RadiographError
 from .data import IMAGE_EXTS, index_images, is_image_file, image_id, parse_sex, normalize_ids
 from .preprocess import cached_images
-from .model import ModelFileError
-from .train import predict_months
+from .model import ModelFileError, predict_months
 from .predict import get_model, prepare, to_training_frame
 from .clinical import compare_to_age
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage

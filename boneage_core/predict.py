@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 from .io import read_radiograph, to_float01
 from .preprocess import preprocess, resize_square
-from .model import load_model, ModelFileError, for_inference
-from .train import predict_months
+from .model import load_model, ModelFileError, for_inference, predict_months
 
 # %% auto #0
 __all__ = ['default_model_path', 'get_model', 'to_training_frame', 'prepare', 'predict_files', 'ship_model']

@@ -18,13 +18,13 @@ from fastcore.foundation import L
 from fastcore.xtras import join_path_file
 from .preprocess import PreprocConfig, cached_images
 from .augment import cached_jittered
-from .model import age_bins, BoneAgeNet, BoneAgeEnsemble, bone_age_dls, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc
+from .model import age_bins, BoneAgeNet, BoneAgeEnsemble, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc, predict_months
+from .dls import bone_age_dls
 
 # %% auto #0
 __all__ = ['DIST_BINS', 'LOSSES', 'TrainConfig', 'mae_months', 'DistLoss', 'loss_func', 'EarlyStop', 'History', 'history_seconds',
            'ResumedBar', 'save_whole', 'Checkpoints', 'init_from', 'BoneAgeLearner', 'bone_age_learner', 'split_arrays',
-           'train_arrays', 'to_input', 'predict_months', 'train', 'export_checkpoint', 'members_within',
-           'train_ensemble']
+           'train_arrays', 'train', 'export_checkpoint', 'members_within', 'train_ensemble']
 
 # %% ../nbs/06_train.ipynb #fafba286
 @dataclass
@@ -211,32 +211,6 @@ def train_arrays(df, cfg: TrainConfig, cache_dir=None, progress=True):
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
     if (J := _jitter_views(dtr, cfg, cache_dir, progress)) is not None: Xtr = np.concatenate([np.asarray(Xtr)[None], J])
     return Xtr, dtr, Xva, dva
-
-# %% ../nbs/06_train.ipynb #cf21b669
-def to_input(X, norm: Norm) -> torch.Tensor:
-    "uint8 images (N, S, S) as the network's normalised float input (N, 1, S, S)."
-    return (torch.as_tensor(np.array(X)).float()[:, None] / 255 - norm.pix_mean) / norm.pix_std
-
-def predict_months(model, X, male, norm: Norm, bs=128, tta=False, device=None, per_view=False):
-    "Bone age (months) for uint8 images `X` (N, S, S): batched, eval mode; `tta` also averages small shifts/zooms (`per_view`: keep each view, (N, V))."
-    device = device or next(model.parameters()).device
-    tune_cpu_malloc(); model.eval(); out = []; cl = channels_last(model)
-    male = torch.as_tensor(np.asarray(male, dtype=np.float32))
-    with torch.no_grad():
-        for i in range(0, len(X), bs):
-            x, m = to_input(X[i:i + bs], norm).to(device), male[i:i + bs].to(device)
-            if cl: x = x.contiguous(memory_format=torch.channels_last)
-            views = [x] + (_tta_views(x) if tta else [])
-            p = torch.stack([model(v, m).float() for v in views], -1).cpu()
-            out.append(p if per_view else p.mean(-1))
-    return (torch.cat(out).numpy() * norm.age_std + norm.age_mean) if out else np.zeros((0, 1 + 3 * tta) if per_view else 0)
-
-def _tta_views(x):
-    "Small deterministic zooms and shifts (no flips: the model knows only left hands)."
-    S = x.shape[-1]; d = max(1, S // 32)
-    zoom = nn.functional.interpolate(x, scale_factor=1.08, mode='bilinear', align_corners=False)
-    o = (zoom.shape[-1] - S) // 2
-    return [zoom[..., o:o + S, o:o + S], torch.roll(x, d, -1), torch.roll(x, -d, -2)]
 
 # %% ../nbs/06_train.ipynb #e1cabf2a
 def _distributed(learn):

@@ -16,7 +16,7 @@ from boneage_core.data import read_kaggle, shared_data
 from boneage_core.io import read_radiograph, to_float01
 from boneage_core.predict import get_model, to_training_frame
 from boneage_core.preprocess import preprocess, hand_bbox
-from boneage_core.train import predict_months
+from boneage_core.model import predict_months
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument('--fullres', default=None); ap.add_argument('--frames', default=None)

@@ -14,7 +14,7 @@ import numpy as np
 from _shipped import check_parser, shipped_split   # scripts/_shipped.py
 from boneage_core.laterality import MIRRORED, train_laterality, mirror_probability, pair_accuracy, save_laterality, default_laterality_path
 from boneage_core.preprocess import cached_images
-from boneage_core.train import predict_months
+from boneage_core.model import predict_months
 
 ap = check_parser(__doc__, 'laterality', default_laterality_path(), epochs=8)
 ap.add_argument('--size', type=int, default=64)

@@ -19,7 +19,7 @@ from boneage_core.laterality import pair_accuracy
 from boneage_core.polarity import NEGATIVE, INVERT, inverts, POLARITY_PREPROC, train_polarity, negative_probability, save_polarity, default_polarity_path
 from boneage_core.preprocess import cached_images, RSNA100
 from boneage_core.predict import prepare
-from boneage_core.train import predict_months
+from boneage_core.model import predict_months
 
 ap = check_parser(__doc__, 'polarity', default_polarity_path(), epochs=4)
 a = ap.parse_args()

@@ -17,7 +17,7 @@ from _shipped import check_parser, shipped_split   # scripts/_shipped.py
 from boneage_core.rotation import rotation_flags, train_rotation, turned_probabilities, save_rotation, default_rotation_path
 from boneage_core.preprocess import cached_images, RSNA100
 from boneage_core.predict import prepare
-from boneage_core.train import predict_months
+from boneage_core.model import predict_months
 
 ap = check_parser(__doc__, 'rotation', default_rotation_path(), epochs=4)
 ap.add_argument('--size', type=int, default=64)

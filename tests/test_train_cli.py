@@ -9,7 +9,7 @@ from boneage_core.synthetic import phantom_data
 from boneage_core.model import load_model
 from boneage_core.data import read_kaggle, make_split, apply_split
 from boneage_core.preprocess import cached_images
-from boneage_core.train import predict_months
+from boneage_core.model import predict_months
 
 pytestmark = pytest.mark.usefixtures('own_cache')   # their phantom sets' caches go with the test
 
