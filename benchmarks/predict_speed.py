@@ -31,7 +31,7 @@ def folder():
 
 
 def startup():
-    "Seconds a fresh Python process takes for `boneage --help` (no model code imported) and to import `boneage predict`'s modules (torch, timm, fastai)."
+    "Seconds a fresh Python process takes for `boneage --help` (no model code imported) and to import `boneage predict`'s modules (torch and timm; no fastai)."
     def secs(code):
         t = time.perf_counter(); subprocess.run([sys.executable, '-c', code], check=True, capture_output=True); return time.perf_counter() - t
     return secs("from boneage_core.study import main\ntry: main(['--help'])\nexcept SystemExit: pass"), secs('import boneage_core.patient')
