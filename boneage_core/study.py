@@ -293,7 +293,9 @@ COMMANDS = {   # the subcommands other modules run: name -> (module, one-line he
 
 def cli_parser(only=None) -> argparse.ArgumentParser:
     "The `boneage` command's parser (its `train` defaults are `TrainConfig`'s: a test below checks that they agree). `only`: the `COMMANDS` whose modules to import for their options (default: all); the others are listed by name and help only, as importing a module that loads torch and fastai takes seconds."
+    import boneage_core
     ap = argparse.ArgumentParser(prog='boneage', description='Bone age from hand radiographs: the reproducible study.')
+    ap.add_argument('--version', action='version', version=f'boneage {boneage_core.__version__}')
     sub = ap.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('study', help='run the study notebooks with papermill and write the report folder')
     s.add_argument('--data', help='Kaggle-layout data folder (default: $BONEAGE_DATA, else the built-in phantoms)')
@@ -343,7 +345,7 @@ def cli_parser(only=None) -> argparse.ArgumentParser:
 def main(argv=None):
     "The `boneage` console command: imports only the module of the subcommand it runs, so `boneage --help` answers at once."
     argv = sys.argv[1:] if argv is None else list(argv)
-    cmd = next((x for x in argv if not x.startswith('-')), None)   # the top level has no option but --help
+    cmd = next((x for x in argv if not x.startswith('-')), None)   # the top level's options (--help, --version) take no value
     a = cli_parser(only=[cmd]).parse_args(argv)
     if 'run' in a: return a.run(a)
     try:
