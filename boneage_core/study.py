@@ -4,9 +4,10 @@
 
 # %% ../nbs/10_study.ipynb #32f48ccf
 from __future__ import annotations
-import argparse, hashlib, json, os, sys, time, html
+import argparse, hashlib, importlib, json, os, sys, time, html
 from pathlib import Path
 import pandas as pd
+import boneage_core
 
 # %% auto #0
 __all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'COMMANDS', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook',
@@ -47,7 +48,6 @@ def study_params(step, out: Path, data=None, quick=False, seed=42, external=None
 def nbs_dir() -> Path:
     "The study notebooks: `nbs/` of the checkout (editable install), or `$BONEAGE_NBS`."
     if os.environ.get('BONEAGE_NBS'): return Path(os.environ['BONEAGE_NBS'])
-    import boneage_core
     p = Path(boneage_core.__file__).resolve().parent.parent/'nbs'
     if not (p/NOTEBOOKS['explore']).exists(): raise FileNotFoundError(f"study notebooks not found at {p}; set BONEAGE_NBS to the nbs/ folder of a boneage checkout")
     return p
@@ -180,7 +180,7 @@ def _git(root: Path) -> dict | None:
 def environment_record(data=None) -> dict:
     "Where a study step ran: boneage's version and git commit, Python and the main packages, the device, and the data with a checksum of each of its label files."
     from importlib.metadata import version, PackageNotFoundError
-    import platform, torch, boneage_core
+    import platform, torch
     def ver(p):
         try: return version(p)
         except PackageNotFoundError: return None
@@ -293,7 +293,6 @@ COMMANDS = {   # the subcommands other modules run: name -> (module, one-line he
 
 def cli_parser(only=None) -> argparse.ArgumentParser:
     "The `boneage` command's parser (its `train` defaults are `TrainConfig`'s: a test below checks that they agree). `only`: the `COMMANDS` whose modules to import for their options (default: all); the others are listed by name and help only, as importing a module that loads torch and fastai takes seconds."
-    import boneage_core
     ap = argparse.ArgumentParser(prog='boneage', description='Bone age from hand radiographs: the reproducible study.')
     ap.add_argument('--version', action='version', version=f'boneage {boneage_core.__version__}')
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -333,7 +332,6 @@ def cli_parser(only=None) -> argparse.ArgumentParser:
     t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, help='NHWC weights and activations (default: on a GPU only; '
                    'on a CPU it trains depthwise-conv nets such as MobileNetV2 and EfficientNet-Lite0 1.3-2x faster: benchmarks/train_speed.py)')
-    import importlib
     for name, (mod, hlp) in COMMANDS.items():
         p = sub.add_parser(name, help=hlp, description=hlp)
         if only is not None and name not in only: continue
