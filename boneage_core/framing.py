@@ -33,51 +33,52 @@ def as_framed(img, meta, framing=None) -> np.ndarray:
     return preprocess(to_training_frame(reframe(img, *framing), meta, any_size=True), meta['preproc'])
 
 # %% ../nbs/18_framing.ipynb #39adc0cb
-def framing_predictions(df: pd.DataFrame, model=None, framings: dict = FRAMINGS, bs=64, progress=True) -> pd.DataFrame:
+def framing_predictions(df: pd.DataFrame, model=None, framings: dict = FRAMINGS, bs=64, progress=True, as_input=as_framed) -> pd.DataFrame:
     """Bone age (months; one view, no TTA) of each radiograph of `df` (`path`, `male`) as given and under each framing:
-    one column per framing, `as given` first, rows as `df`'s. `model`: a model file (default: the shipped one). Each image is read once."""
+    one column per framing, `as given` first, rows as `df`'s. `model`: a model file (default: the shipped one). Each image is read once.
+    `as_input(img, meta, value)`: the model input for one value of `framings` (None: as given); `18a_processing` passes its own, for processed images."""
     m, meta = get_model(model)
     cols = {'as given': None, **framings}; out = {k: [] for k in cols}
     paths, male = list(df.path), np.asarray(df.male, dtype=bool)
     for i in progress_bar(range(0, len(paths), bs), display=progress):
         imgs = [read_radiograph(p)[0] for p in paths[i:i + bs]]
         for k, f in cols.items():
-            out[k].append(predict_months(m, np.stack([as_framed(x, meta, f) for x in imgs]), male[i:i + bs], meta['norm']))
+            out[k].append(predict_months(m, np.stack([as_input(x, meta, f) for x in imgs]), male[i:i + bs], meta['norm']))
     return pd.DataFrame({k: np.concatenate(v) if v else np.zeros(0, np.float32) for k, v in out.items()}, index=df.index)
 
 def _mean_shift(a, b): return float(np.mean(b - a))
 
-def framing_table(df: pd.DataFrame, preds: pd.DataFrame, moved=6.0, n_boot=1000, seed=0) -> pd.DataFrame:
+def framing_table(df: pd.DataFrame, preds: pd.DataFrame, moved=6.0, n_boot=1000, seed=0, name='framing') -> pd.DataFrame:
     """Per framing (a column of `framing_predictions`): n, `shift`, the mean change of the predicted age against the image as
     given (months) with its bootstrap 95% CI, the mean absolute change, the share of images moved by more than `moved`
-    months, and the MAE and bias against `df`'s bone ages."""
+    months, and the MAE and bias against `df`'s bone ages. `name`: the first column's name."""
     y, base = df.boneage.to_numpy(float), preds['as given'].to_numpy(float)
     rows = []
     for k in preds.columns:
         p = preds[k].to_numpy(float); s = p - base
         lo, hi = bootstrap_ci(base, p, _mean_shift, n_boot, seed) if k != 'as given' else (0.0, 0.0)
         rows.append((k, len(p), s.mean(), lo, hi, np.abs(s).mean(), (np.abs(s) > moved).mean(), np.abs(p - y).mean(), (p - y).mean()))
-    return pd.DataFrame(rows, columns=['framing', 'n', 'shift', 'ci_lo', 'ci_hi', 'mean_abs_shift', f'share_moved_over_{moved:g}', 'MAE', 'bias'])
+    return pd.DataFrame(rows, columns=[name, 'n', 'shift', 'ci_lo', 'ci_hi', 'mean_abs_shift', f'share_moved_over_{moved:g}', 'MAE', 'bias'])
 
 # %% ../nbs/18_framing.ipynb #a9aa6fc3
-def show_framings(img, model=None, framings: dict = FRAMINGS, title=''):
+def show_framings(img, model=None, framings: dict = FRAMINGS, title='', as_input=as_framed):
     "The model's input for one radiograph as given and under each framing, side by side."
     _, meta = get_model(model)
     x = read_radiograph(img)[0] if isinstance(img, (str, Path)) else img
     cols = {'as given': None, **framings}
     fig, axs = plt.subplots(1, len(cols), figsize=(1.9 * len(cols), 2.3))
     for ax, (k, f) in zip(np.atleast_1d(axs), cols.items()):
-        ax.imshow(as_framed(x, meta, f), cmap='gray', vmin=0, vmax=255); ax.set_title(k, fontsize=8); ax.axis('off')
+        ax.imshow(as_input(x, meta, f), cmap='gray', vmin=0, vmax=255); ax.set_title(k, fontsize=8); ax.axis('off')
     if title: fig.suptitle(title, fontsize=9)
     fig.tight_layout(); return fig
 
-def plot_framing_shift(df: pd.DataFrame, preds: pd.DataFrame, title=''):
-    "Mean change of the predicted age (months, with 95% CIs) under each framing, by age band."
+def plot_framing_shift(df: pd.DataFrame, preds: pd.DataFrame, title='', name='framing'):
+    "Mean change of the predicted age (months, with 95% CIs) under each framing (each column of `preds` but `as given`), by age band; `name`: what a column is."
     base, bands = preds['as given'], age_band(df.boneage.values)
-    long = pd.concat([pd.DataFrame({'framing': k, 'shift': preds[k] - base, 'age band': bands.astype(str).values})
+    long = pd.concat([pd.DataFrame({name: k, 'shift': preds[k] - base, 'age band': bands.astype(str).values})
                       for k in preds.columns if k != 'as given'], ignore_index=True)
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    sns.pointplot(data=long, x='age band', y='shift', hue='framing', order=[b for b in bands.cat.categories if (bands == b).any()], dodge=0.5, errorbar=('ci', 95), linestyle='none', markersize=4, ax=ax)
+    sns.pointplot(data=long, x='age band', y='shift', hue=name, order=[b for b in bands.cat.categories if (bands == b).any()], dodge=0.5, errorbar=('ci', 95), linestyle='none', markersize=4, ax=ax)
     ax.axhline(0, color='grey', lw=0.8); ax.set_ylabel('change of predicted age (months)')
-    ax.set_title(title or 'how far each framing moves the reading, by age band', fontsize=10)
+    ax.set_title(title or f'how far each {name} moves the reading, by age band', fontsize=10)
     ax.legend(fontsize=7, ncols=3, loc='best'); fig.tight_layout(); return fig
