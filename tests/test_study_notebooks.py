@@ -59,6 +59,12 @@ def test_train_then_evaluate(tmp_path):
     assert list(ft.index) == ['as given', *FRAMINGS] and (ft.n == n_test).all() and ft.loc['as given', 'shift'] == 0
     assert abs(ft.loc['as given', 'MAE'] - mae_test) < 1e-3 and (ft.ci_lo <= ft['shift'] + 1e-9).all() and (ft['shift'] <= ft.ci_hi + 1e-9).all()
     assert (tmp_path/'eval'/'framing_shift.png').exists() and (tmp_path/'eval'/'framing_inputs.png').exists()
+    # the processing check (18a_processing) on the same test images: every processing, the image as given read as above
+    from boneage_core.processing import PROCESSINGS
+    pt = pd.read_csv(tmp_path/'eval'/'processing_check.csv').set_index('processing')
+    assert list(pt.index) == ['as given', *PROCESSINGS] and (pt.n == n_test).all() and pt.loc['as given', 'shift'] == 0
+    assert abs(pt.loc['as given', 'MAE'] - mae_test) < 1e-3 and (pt.mean_abs_shift.iloc[1:] > 0).all()
+    assert (tmp_path/'eval'/'processing_shift.png').exists() and (tmp_path/'eval'/'processing_inputs.png').exists()
     run('24_interpret.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'interp'), n_per_band=2, **PH)
     imp = pd.read_csv(tmp_path/'interp'/'importance_per_image.csv')
     assert set(imp.method) == {'gradcam', 'occlusion'} and imp.density.notna().all() and imp.region.nunique() == 6  # phantoms: true bone maps
