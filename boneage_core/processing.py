@@ -35,7 +35,8 @@ def process(img, how: str, amount: float, seed: int = 0) -> np.ndarray:
     `amount` (a window); `gamma` raises the intensity to `amount` (a tone curve); `clahe` equalises local contrast (clip limit
     `amount`); `unsharp` adds `amount` times the detail finer than a Gaussian of 1 px (edge enhancement); `blur` smooths with a
     Gaussian of SD `amount` px; `noise` adds Gaussian noise of SD `amount` (share of the grey range); `jpeg` stores it as JPEG of
-    quality `amount` and reads it back. Returned as `uint8`, as an 8-bit file would store it."""
+    quality `amount` and reads it back. Returned as a file would store it: a `uint16` image as `uint16` (but JPEG, which stores
+    8 bits), any other as `uint8`."""
     if how not in _AMOUNT: raise ValueError(f"unknown processing {how!r}: one of {', '.join(_AMOUNT)}")
     lo, hi = _AMOUNT[how]
     if not lo <= amount <= hi: raise ValueError(f"{how} amount {amount} outside [{lo:g}, {hi:g}]")
@@ -49,7 +50,8 @@ def process(img, how: str, amount: float, seed: int = 0) -> np.ndarray:
     else:
         b = io.BytesIO(); Image.fromarray(to_uint8(x)).save(b, 'JPEG', quality=int(round(amount)))
         y = to_float01(np.asarray(Image.open(io.BytesIO(b.getvalue())).convert('L')))
-    return to_uint8(np.clip(y, 0, 1))
+    y = np.clip(y, 0, 1)
+    return np.round(y * 65535).astype(np.uint16) if np.asarray(img).dtype == np.uint16 and how != 'jpeg' else to_uint8(y)
 
 # %% ../nbs/18a_processing.ipynb #5a6add63
 def as_processed(img, meta, processing=None) -> np.ndarray:
