@@ -17,7 +17,8 @@ from .evaluate import bootstrap_ci
 from .data import age_band
 
 # %% auto #0
-__all__ = ['FRAMINGS', 'as_framed', 'framing_predictions', 'framing_table', 'show_framings', 'plot_framing_shift']
+__all__ = ['FRAMINGS', 'as_framed', 'framing_predictions', 'framing_table', 'framing_by_band', 'show_framings',
+           'plot_framing_shift']
 
 # %% ../nbs/18_framing.ipynb #452a905e
 FRAMINGS = {'resampled only': ('shift', '', 0.5),              # the control: moved by half a pixel (bilinear), nothing cut or added
@@ -59,6 +60,19 @@ def framing_table(df: pd.DataFrame, preds: pd.DataFrame, moved=6.0, n_boot=1000,
         lo, hi = bootstrap_ci(base, p, _mean_shift, n_boot, seed) if k != 'as given' else (0.0, 0.0)
         rows.append((k, len(p), s.mean(), lo, hi, np.abs(s).mean(), (np.abs(s) > moved).mean(), np.abs(p - y).mean(), (p - y).mean()))
     return pd.DataFrame(rows, columns=[name, 'n', 'shift', 'ci_lo', 'ci_hi', 'mean_abs_shift', f'share_moved_over_{moved:g}', 'MAE', 'bias'])
+
+def framing_by_band(df: pd.DataFrame, preds: pd.DataFrame, name='framing') -> pd.DataFrame:
+    """Per framing (each column of `preds` but `as given`) and age band of `df`'s bone ages: n, the mean change of the predicted
+    age against the image as given (months), and the MAE as given and so framed: the numbers behind `plot_framing_shift`."""
+    y, base, bands = df.boneage.to_numpy(float), preds['as given'].to_numpy(float), age_band(df.boneage.values)
+    rows = []
+    for k in preds.columns:
+        if k == 'as given': continue
+        p = preds[k].to_numpy(float)
+        for b in bands.cat.categories:
+            s = np.asarray(bands == b)
+            if s.any(): rows.append((k, str(b), int(s.sum()), (p - base)[s].mean(), np.abs(base - y)[s].mean(), np.abs(p - y)[s].mean()))
+    return pd.DataFrame(rows, columns=[name, 'age band', 'n', 'shift', 'MAE as given', 'MAE'])
 
 # %% ../nbs/18_framing.ipynb #a9aa6fc3
 def show_framings(img, model=None, framings: dict = FRAMINGS, title='', as_input=as_framed):

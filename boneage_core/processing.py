@@ -11,11 +11,11 @@ from scipy import ndimage
 from skimage import exposure
 from .io import to_float01, to_uint8
 from .predict import prepare
-from .framing import framing_predictions, framing_table, show_framings, plot_framing_shift
+from .framing import framing_predictions, framing_table, framing_by_band, show_framings, plot_framing_shift
 
 # %% auto #0
-__all__ = ['PROCESSINGS', 'process', 'as_processed', 'processing_predictions', 'processing_table', 'show_processings',
-           'plot_processing_shift']
+__all__ = ['PROCESSINGS', 'process', 'as_processed', 'processing_predictions', 'processing_table', 'processing_by_band',
+           'show_processings', 'plot_processing_shift']
 
 # %% ../nbs/18a_processing.ipynb #822fab21
 PROCESSINGS = {'linear window x0.7': ('linear', 0.7),       # a narrower window about mid-grey: the contrast step undoes its scale, not its lift of the dark end
@@ -65,6 +65,10 @@ def processing_predictions(df: pd.DataFrame, model=None, processings: dict = PRO
 def processing_table(df: pd.DataFrame, preds: pd.DataFrame, moved=6.0, n_boot=1000, seed=0) -> pd.DataFrame:
     "`framing_table` of `processing_predictions`: the mean change against the image as given with its 95% CI, the mean absolute change, the share moved by more than `moved` months, MAE and bias."
     return framing_table(df, preds, moved, n_boot, seed, name='processing')
+
+def processing_by_band(df: pd.DataFrame, preds: pd.DataFrame) -> pd.DataFrame:
+    "`framing_by_band` of `processing_predictions`: per processing and age band, n, the mean change and the MAE as given and so processed."
+    return framing_by_band(df, preds, name='processing')
 
 def show_processings(img, model=None, processings: dict = PROCESSINGS, title=''):
     "The model's input for one radiograph as given and under each processing, side by side."

@@ -64,6 +64,10 @@ def test_train_then_evaluate(tmp_path):
     pt = pd.read_csv(tmp_path/'eval'/'processing_check.csv').set_index('processing')
     assert list(pt.index) == ['as given', *PROCESSINGS] and (pt.n == n_test).all() and pt.loc['as given', 'shift'] == 0
     assert abs(pt.loc['as given', 'MAE'] - mae_test) < 1e-3 and (pt.mean_abs_shift.iloc[1:] > 0).all()
+    pb = pd.read_csv(tmp_path/'eval'/'processing_by_band.csv')   # by age band: every test image once per processing, adding up to the table
+    assert (pb.groupby('processing').n.sum() == n_test).all() and set(pb.processing) == set(PROCESSINGS)
+    assert (pb.assign(w=pb.n * pb['shift']).groupby('processing').w.sum() / n_test - pt['shift'].drop('as given')).abs().max() < 1e-4
+    assert (pd.read_csv(tmp_path/'eval'/'framing_by_band.csv').groupby('framing').n.sum() == n_test).all()
     assert (tmp_path/'eval'/'processing_shift.png').exists() and (tmp_path/'eval'/'processing_inputs.png').exists()
     run('24_interpret.ipynb', tmp_path, model=str(tmp_path/'train'/'model.safetensors'), out=str(tmp_path/'interp'), n_per_band=2, **PH)
     imp = pd.read_csv(tmp_path/'interp'/'importance_per_image.csv')
