@@ -45,7 +45,7 @@ def process(img, how: str, amount: float, seed: int = 0) -> np.ndarray:
     elif how == 'gamma': y = x ** amount
     elif how == 'clahe': y = exposure.equalize_adapthist(x, clip_limit=amount)
     elif how == 'unsharp': y = x + amount * (x - ndimage.gaussian_filter(x, 1.0))
-    elif how == 'blur': y = ndimage.gaussian_filter(x, amount) if amount else x
+    elif how == 'blur': y = ndimage.gaussian_filter(x, amount)   # SD 0 gives x back
     elif how == 'noise': y = x + np.random.default_rng([seed, zlib.crc32(to_uint8(x).tobytes())]).normal(0, amount, x.shape)
     else:
         b = io.BytesIO(); Image.fromarray(to_uint8(x)).save(b, 'JPEG', quality=int(round(amount)))
