@@ -5,13 +5,14 @@
 # %% ../nbs/02a_augment.ipynb #e53aa3a2
 from __future__ import annotations
 import json, time
+from functools import partial
 import numpy as np, pandas as pd
 from scipy import ndimage
 from .io import read_radiograph, to_float01
 from .preprocess import PreprocConfig, preprocess, resize_to, _cache_folder, _run_jobs
 
 # %% auto #0
-__all__ = ['reframe', 'jitter_frame', 'cached_jittered']
+__all__ = ['reframe', 'jitter_frame', 'cached_views', 'cached_jittered']
 
 # %% ../nbs/02a_augment.ipynb #6bef7361
 def reframe(img, how: str, where: str = '', share: float = 0.1) -> np.ndarray:
@@ -44,24 +45,31 @@ def jitter_frame(img, rng: np.random.Generator, share: float = 0.1) -> np.ndarra
     return x if x.shape == shape else resize_to(x, shape)
 
 # %% ../nbs/02a_augment.ipynb #c747c4af
-def _jitter_one(args):
-    path, cfg, share, seeds = args
+def _views_one(args):
+    path, cfg, fn, seeds = args
     x = read_radiograph(path)[0]
-    return np.stack([preprocess(jitter_frame(x, np.random.default_rng(s), share), cfg) for s in seeds])
+    return np.stack([preprocess(fn(x, np.random.default_rng(s)), cfg) for s in seeds])
 
-def cached_jittered(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), views: int = 1, share: float = 0.1, seed: int = 0,
-                    cache_dir=None, n_workers=None, progress=True) -> np.memmap:
-    "`views` random reframings (`jitter_frame`) of each image of `df`, preprocessed with `cfg`: a read-only `uint8` memmap `(views, len(df), size, size)`, built once."
+def cached_views(df: pd.DataFrame, fn, name: str, cfg: PreprocConfig = PreprocConfig(), views: int = 1, seed: int = 0,
+                 cache_dir=None, n_workers=None, progress=True) -> np.memmap:
+    """`views` random variants `fn(frame, rng)` (a picklable function: a frame as read and a NumPy generator in, a frame out)
+    of each image of `df`, preprocessed with `cfg`: a read-only `uint8` memmap `(views, len(df), size, size)`, built once in
+    folder `{name}-{views}-{seed}` of the image cache."""
     if views < 1: raise ValueError(f"views must be at least 1, not {views}")
-    d = _cache_folder(df, cfg, cache_dir)/f"jitter-{share:g}-{views}-{seed}"
+    d = _cache_folder(df, cfg, cache_dir)/f"{name}-{views}-{seed}"
     f, done = d/'images.u8', d/'complete.json'
     shape = (views, len(df), cfg.size, cfg.size)
     if done.exists(): return np.memmap(f, np.uint8, 'r', shape=shape)
     d.mkdir(parents=True, exist_ok=True)
     mm = np.memmap(f, np.uint8, 'w+', shape=shape)
-    jobs = [(p, cfg, share, [[seed, v, i] for v in range(views)]) for i, p in enumerate(df['path'])]
+    jobs = [(p, cfg, fn, [[seed, v, i] for v in range(views)]) for i, p in enumerate(df['path'])]
     t0 = time.time()
-    for i, a in enumerate(_run_jobs(_jitter_one, jobs, n_workers, progress)): mm[:, i] = a
+    for i, a in enumerate(_run_jobs(_views_one, jobs, n_workers, progress)): mm[:, i] = a
     mm.flush(); del mm
-    done.write_text(json.dumps({'n': len(df), 'views': views, 'share': share, 'seed': seed, 'seconds': round(time.time() - t0, 2)}))
+    done.write_text(json.dumps({'n': len(df), 'name': name, 'views': views, 'seed': seed, 'seconds': round(time.time() - t0, 2)}))
     return np.memmap(f, np.uint8, 'r', shape=shape)
+
+def cached_jittered(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), views: int = 1, share: float = 0.1, seed: int = 0,
+                    cache_dir=None, n_workers=None, progress=True) -> np.memmap:
+    "`views` random reframings (`jitter_frame`) of each image of `df`, preprocessed with `cfg`: `cached_views` in folder `jitter-{share}-{views}-{seed}`."
+    return cached_views(df, partial(jitter_frame, share=share), f"jitter-{share:g}", cfg, views, seed, cache_dir, n_workers, progress)

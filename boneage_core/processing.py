@@ -5,17 +5,20 @@
 # %% ../nbs/18a_processing.ipynb #4cf0d499
 from __future__ import annotations
 import io, zlib
+from functools import partial
 import numpy as np, pandas as pd
 from PIL import Image
 from scipy import ndimage
 from skimage import exposure
 from .io import to_float01, to_uint8
+from .preprocess import PreprocConfig
+from .augment import cached_views
 from .predict import prepare
 from .framing import framing_predictions, framing_table, framing_by_band, show_framings, plot_framing_shift
 
 # %% auto #0
-__all__ = ['PROCESSINGS', 'process', 'as_processed', 'processing_predictions', 'processing_table', 'processing_by_band',
-           'show_processings', 'plot_processing_shift']
+__all__ = ['PROCESSINGS', 'JITTER_PROCESSINGS', 'process', 'as_processed', 'processing_predictions', 'processing_table',
+           'processing_by_band', 'show_processings', 'plot_processing_shift', 'jitter_processing', 'cached_processed']
 
 # %% ../nbs/18a_processing.ipynb #822fab21
 PROCESSINGS = {'linear window x0.7': ('linear', 0.7),       # a narrower window about mid-grey: the contrast step undoes its scale, not its lift of the dark end
@@ -77,3 +80,19 @@ def show_processings(img, model=None, processings: dict = PROCESSINGS, title='')
 def plot_processing_shift(df: pd.DataFrame, preds: pd.DataFrame, title=''):
     "Mean change of the predicted age (months, with 95% CIs) under each processing, by age band."
     return plot_framing_shift(df, preds, title, name='processing')
+
+# %% ../nbs/18a_processing.ipynb #dee6178f
+JITTER_PROCESSINGS = {'linear': (0.6, 1.0), 'gamma': (0.6, 1.6), 'clahe': (0.005, 0.02), 'unsharp': (0.0, 1.5),
+                      'blur': (0.0, 0.8), 'noise': (0.0, 0.025), 'jpeg': (60, 95)}   # `process`'s how: (lowest, highest amount) a training view draws
+
+def jitter_processing(img, rng: np.random.Generator, kinds: dict = JITTER_PROCESSINGS) -> np.ndarray:
+    "Frame `img` under one random processing (`process`): a family of `kinds` drawn uniformly, its amount uniform in its range (a gamma's logarithm uniform; a JPEG quality whole)."
+    how = list(kinds)[rng.integers(len(kinds))]; lo, hi = kinds[how]
+    a = float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) if how == 'gamma' else float(rng.uniform(lo, hi))
+    return process(img, how, round(a) if how == 'jpeg' else a, seed=int(rng.integers(2**31)))
+
+def cached_processed(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), views: int = 1, seed: int = 0, kinds: dict = JITTER_PROCESSINGS,
+                     cache_dir=None, n_workers=None, progress=True) -> np.memmap:
+    "`views` randomly processed views (`jitter_processing`) of each image of `df`, preprocessed with `cfg`: `augment.cached_views`, in a folder named after `kinds` too."
+    tag = zlib.crc32(repr(sorted(kinds.items())).encode())
+    return cached_views(df, partial(jitter_processing, kinds=kinds), f"processed-{tag:08x}", cfg, views, seed, cache_dir, n_workers, progress)

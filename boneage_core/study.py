@@ -329,6 +329,8 @@ def cli_parser(only=None) -> argparse.ArgumentParser:
     t.add_argument('--frame-jitter', type=float, default=0.0, metavar='SHARE', help='also train on random reframings of each frame: cuts and borders '
                    'of up to SHARE of it (e.g. 0.1), resampled (02a_augment; default 0: off)')
     t.add_argument('--frame-views', type=int, default=1, metavar='N', help='with --frame-jitter: reframings cached per training image (default 1; 3 read worse in the study: STUDY.md)')
+    t.add_argument('--process-views', type=int, default=0, metavar='N', help='also train on N randomly processed views of each training image: a tone curve, '
+                   'local contrast, edge enhancement, smoothing, noise or JPEG (18a_processing; default 0: off)')
     t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, help='NHWC weights and activations (default: on a GPU only; '
                    'on a CPU it trains depthwise-conv nets such as MobileNetV2 and EfficientNet-Lite0 1.3-2x faster: benchmarks/train_speed.py)')
@@ -366,7 +368,7 @@ def main(argv=None):
             cfg = TrainConfig(arch=arch, use_sex=not a.no_sex, preproc=asdict(pp), epochs=a.epochs, lr=a.lr,
                               bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init, patience=a.patience, norm_from=a.norm_from,
                               channels_last=a.channels_last, loss=a.loss,
-                              frame_jitter=a.frame_jitter, frame_views=a.frame_views)
+                              frame_jitter=a.frame_jitter, frame_views=a.frame_views, process_views=a.process_views)
             r = train_ensemble(df, cfg, a.seeds, a.out, jobs=a.jobs, time_limit=a.time_limit) if a.seeds else train(df, cfg, a.out)
             what = f"ensemble of {len(r['members'])}; members {', '.join(f'{m:.2f}' for m in (x['valid_mae'] for x in r['members']))}; " if a.seeds and len(a.seeds) > 1 else ''
             print(f"validation MAE {r['valid_mae']:.2f} months ({what}split {df.attrs['split_csv']}); model: {Path(a.out)/'model.safetensors'}")

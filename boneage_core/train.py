@@ -48,6 +48,7 @@ class TrainConfig:
     norm_from: str | None = None  # a model file whose normalisation (pixels, targets) a fresh run uses, so it can join that file's ensemble
     frame_jitter: float = 0.0     # > 0: train also on random reframings of each frame (cuts and borders up to this share, resampled: `augment.jitter_frame`)
     frame_views: int = 1          # with frame_jitter: that many reframings of each training image, cached; each batch draws one view per image (1: the image as given half the time; 3 was worse, STUDY.md)
+    process_views: int = 0        # > 0: train also on that many randomly processed views of each training image (tone, local contrast, edges, blur, noise, JPEG: `processing.jitter_processing`), cached
     @property
     def pp(self) -> PreprocConfig: return PreprocConfig.from_dict(self.preproc)
     @property
@@ -203,11 +204,15 @@ def split_arrays(df, pp: PreprocConfig, cache_dir=None, progress=True):
     return X[tr], d[tr].reset_index(drop=True), X[~tr], d[~tr].reset_index(drop=True)
 
 def _jitter_views(dtr, cfg: TrainConfig, cache_dir=None, progress=True):
-    "The cached reframings of run `cfg`'s training rows `dtr` (`augment.cached_jittered`, built if needed), or None without `cfg.frame_jitter`."
-    return cached_jittered(dtr, cfg.pp, cfg.frame_views, cfg.frame_jitter, cache_dir=cache_dir, progress=progress) if cfg.frame_jitter else None
+    "The cached extra views of run `cfg`'s training rows `dtr`, built if needed: `cfg.frame_views` reframings with `cfg.frame_jitter` (`augment.cached_jittered`), then `cfg.process_views` processed views (`processing.cached_processed`); None without either."
+    J = [cached_jittered(dtr, cfg.pp, cfg.frame_views, cfg.frame_jitter, cache_dir=cache_dir, progress=progress)] if cfg.frame_jitter else []
+    if cfg.process_views:
+        from boneage_core.processing import cached_processed   # here, not at the top: it reaches the prediction and plotting modules
+        J.append(cached_processed(dtr, cfg.pp, cfg.process_views, cache_dir=cache_dir, progress=progress))
+    return np.concatenate(J) if len(J) > 1 else J[0] if J else None
 
 def train_arrays(df, cfg: TrainConfig, cache_dir=None, progress=True):
-    "`split_arrays` for run `cfg`: with `cfg.frame_jitter`, each training image also as `cfg.frame_views` reframings (`augment.cached_jittered`), `(1 + views, N, S, S)` with the images as given first; validation images as given."
+    "`split_arrays` for run `cfg`: with `cfg.frame_jitter` or `cfg.process_views`, each training image also as reframed and processed views (`_jitter_views`), `(1 + views, N, S, S)` with the images as given first; validation images as given."
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
     if (J := _jitter_views(dtr, cfg, cache_dir, progress)) is not None: Xtr = np.concatenate([np.asarray(Xtr)[None], J])
     return Xtr, dtr, Xva, dva

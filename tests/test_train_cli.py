@@ -1,6 +1,6 @@
 """`boneage train` end to end on phantoms (real fastai training, one epoch): a run, a run started from it at a larger size, the two
 shipped as one mixed-size ensemble with `scripts/ship_default_model.py` (and its model card) and taken apart again with `scripts/extract_members.py`,
-clear errors; a run trained with the framing varied (`--frame-jitter`) and `scripts/frame_jitter_check.py` on it."""
+clear errors; a run trained with the framing and the processing varied (`--frame-jitter`, `--process-views`) and `scripts/robustness_check.py` on it."""
 import json, pytest, subprocess, sys
 from pathlib import Path
 import numpy as np
@@ -139,22 +139,23 @@ def test_time_limit_stops_the_last_members(tmp_path, capsys):
     assert len(m.members) == 1 and meta['info']['dropped'] == [2] and meta['info']['seeds'] == [1]
 
 
-def test_frame_jitter_run_and_its_check(tmp_path, capsys):
-    "`boneage train --frame-jitter` trains on reframed views too; `scripts/frame_jitter_check.py` compares it with the run it started from."
+def test_jittered_run_and_its_check(tmp_path, capsys):
+    "`boneage train --frame-jitter --process-views` trains on reframed and processed views too; `scripts/robustness_check.py` compares it with the run it started from."
     import pandas as pd
     data = phantom_data(n=60, size=64, seed=0, root=tmp_path/'ph', progress=False)
     a, b = tmp_path/'a', tmp_path/'b'
     common = ['--data', str(data), '--epochs', '1', '--lr', '1e-3', '--bs', '16', '--seed', '0']
     assert main(['train', '--out', str(a), '--arch', 'resnet10t', '--size', '40', *common]) == 0
-    assert main(['train', '--out', str(b), '--init', str(a/'model.safetensors'), '--frame-jitter', '0.1', '--frame-views', '2', *common]) == 0
+    assert main(['train', '--out', str(b), '--init', str(a/'model.safetensors'), '--frame-jitter', '0.1', '--frame-views', '2', '--process-views', '1', *common]) == 0
     cfg = json.loads((b/'config.json').read_text())
-    assert (cfg['frame_jitter'], cfg['frame_views'], cfg['init']) == (0.1, 2, str(a/'model.safetensors'))
+    assert (cfg['frame_jitter'], cfg['frame_views'], cfg['process_views'], cfg['init']) == (0.1, 2, 1, str(a/'model.safetensors'))
     capsys.readouterr()
-    r = subprocess.run([sys.executable, 'scripts/frame_jitter_check.py', str(a), str(b), '--data', str(data), '--work', str(tmp_path/'check'),
+    r = subprocess.run([sys.executable, 'scripts/robustness_check.py', str(a), str(b), '--data', str(data), '--work', str(tmp_path/'check'),
                         '--side', '64', '--n-framing', '1000', '--fullres', str(tmp_path/'none')],
                        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
-    tab = pd.read_csv(tmp_path/'check'/'frame_jitter_check.csv', index_col=0)
+    tab = pd.read_csv(tmp_path/'check'/'robustness_check.csv', index_col=0)
     assert list(tab.columns) == ['a', 'b'] and 'bottom cut 10%: shift' in tab.index and 'full-size MAE' not in tab.index
+    assert {'noise 2%: shift', 'noise 4%: MAE', 'JPEG quality 50: mean_abs_shift'} <= set(tab.index) and list(tab.index).count('as given: MAE') == 1
     assert np.allclose(tab.loc['as given: MAE'], tab.loc['test MAE'], atol=1e-3)   # the framing check takes the whole (small) test split, as given
     assert 'b - a on valid: ' in r.stdout and 'b - a on test: ' in r.stdout
