@@ -18,7 +18,7 @@ import numpy as np, pandas as pd
 from boneage_core.data import read_kaggle, get_split, shared_data
 from boneage_core.evaluate import paired_comparison
 from boneage_core.framing import framing_predictions, framing_table
-from boneage_core.processing import PROCESSINGS, processing_predictions, processing_table
+from boneage_core.processing import PROCESSINGS, JITTER_PROCESSINGS, processing_predictions, processing_table
 from boneage_core.predict import ship_model, predict_files
 from boneage_core.patient import predict_views
 from boneage_core.study import model_file, run_split
@@ -30,6 +30,7 @@ ap.add_argument('--checks', nargs='+', choices=('framing', 'processing'), defaul
 ap.add_argument('--work', default='results-real/jit/check'); ap.add_argument('--side', type=int, default=100)
 a = ap.parse_args()
 STRONGER = {'noise 4%': ('noise', 0.04), 'JPEG quality 50': ('jpeg', 50), 'edge-enhanced x2': ('unsharp', 2.0), 'gamma 2': ('gamma', 2.0)}   # beyond processing.JITTER_PROCESSINGS
+assert not any(lo <= v <= hi for how, v in STRONGER.values() for lo, hi in [JITTER_PROCESSINGS[how]])
 checks = {'framing': lambda t, f: framing_table(t, framing_predictions(t, f, progress=False), n_boot=1000, seed=a.seed).set_index('framing'),
           'processing': lambda t, f: processing_table(t, processing_predictions(t, f, {**PROCESSINGS, **STRONGER}, progress=False),
                                                       n_boot=1000, seed=a.seed).set_index('processing')}
