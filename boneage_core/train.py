@@ -204,17 +204,17 @@ def split_arrays(df, pp: PreprocConfig, cache_dir=None, progress=True):
     return X[tr], d[tr].reset_index(drop=True), X[~tr], d[~tr].reset_index(drop=True)
 
 def _jitter_views(dtr, cfg: TrainConfig, cache_dir=None, progress=True):
-    "The cached extra views of run `cfg`'s training rows `dtr`, built if needed: `cfg.frame_views` reframings with `cfg.frame_jitter` (`augment.cached_jittered`), then `cfg.process_views` processed views (`processing.cached_processed`); None without either."
+    "The cached extra views of run `cfg`'s training rows `dtr`, built if needed, as a list of read-only memmaps (none read into memory): `cfg.frame_views` reframings with `cfg.frame_jitter` (`augment.cached_jittered`), then `cfg.process_views` processed views (`processing.cached_processed`); empty without either."
     J = [cached_jittered(dtr, cfg.pp, cfg.frame_views, cfg.frame_jitter, cache_dir=cache_dir, progress=progress)] if cfg.frame_jitter else []
     if cfg.process_views:
         from boneage_core.processing import cached_processed   # here, not at the top: it reaches the prediction and plotting modules
         J.append(cached_processed(dtr, cfg.pp, cfg.process_views, cache_dir=cache_dir, progress=progress))
-    return np.concatenate(J) if len(J) > 1 else J[0] if J else None
+    return J
 
 def train_arrays(df, cfg: TrainConfig, cache_dir=None, progress=True):
     "`split_arrays` for run `cfg`: with `cfg.frame_jitter` or `cfg.process_views`, each training image also as reframed and processed views (`_jitter_views`), `(1 + views, N, S, S)` with the images as given first; validation images as given."
     Xtr, dtr, Xva, dva = split_arrays(df, cfg.pp, cache_dir, progress)
-    if (J := _jitter_views(dtr, cfg, cache_dir, progress)) is not None: Xtr = np.concatenate([np.asarray(Xtr)[None], J])
+    if J := _jitter_views(dtr, cfg, cache_dir, progress): Xtr = np.concatenate([np.asarray(Xtr)[None], *J])   # copied into memory once
     return Xtr, dtr, Xva, dva
 
 # %% ../nbs/06_train.ipynb #e1cabf2a
