@@ -34,18 +34,22 @@ def as_framed(img, meta, framing=None) -> np.ndarray:
     return preprocess(to_training_frame(reframe(img, *framing), meta, any_size=True), meta['preproc'])
 
 # %% ../nbs/18_framing.ipynb #39adc0cb
-def framing_predictions(df: pd.DataFrame, model=None, framings: dict = FRAMINGS, bs=64, progress=True, as_input=as_framed) -> pd.DataFrame:
+def framing_predictions(df: pd.DataFrame, model=None, framings: dict = FRAMINGS, bs=64, progress=True, as_input=as_framed,
+                        given=None) -> pd.DataFrame:
     """Bone age (months; one view, no TTA) of each radiograph of `df` (`path`, `male`) as given and under each framing:
     one column per framing, `as given` first, rows as `df`'s. `model`: a model file (default: the shipped one). Each image is read once.
-    `as_input(img, meta, value)`: the model input for one value of `framings` (None: as given); `18a_processing` passes its own, for processed images."""
+    `as_input(img, meta, value)`: the model input for one value of `framings` (None: as given); `18a_processing` passes its own, for processed images.
+    `given`: the same model's predictions as given for `df`'s rows, if made already (another check's `as given` column): not predicted again."""
     m, meta = get_model(model)
-    cols = {'as given': None, **framings}; out = {k: [] for k in cols}
+    if given is not None and len(given) != len(df): raise ValueError(f'given: {len(given)} predictions for {len(df)} radiographs')
+    cols = {'as given': None, **framings} if given is None else dict(framings); out = {k: [] for k in cols}
     paths, male = list(df.path), np.asarray(df.male, dtype=bool)
     for i in progress_bar(range(0, len(paths), bs), display=progress):
         imgs = [read_radiograph(p)[0] for p in paths[i:i + bs]]
         for k, f in cols.items():
             out[k].append(predict_months(m, np.stack([as_input(x, meta, f) for x in imgs]), male[i:i + bs], meta['norm']))
-    return pd.DataFrame({k: np.concatenate(v) if v else np.zeros(0, np.float32) for k, v in out.items()}, index=df.index)
+    cols = {k: np.concatenate(v) if v else np.zeros(0, np.float32) for k, v in out.items()}
+    return pd.DataFrame(cols if given is None else {'as given': np.asarray(given), **cols}, index=df.index)
 
 def _mean_shift(a, b): return float(np.mean(b - a))
 

@@ -61,9 +61,9 @@ def as_processed(img, meta, processing=None) -> np.ndarray:
     "The model's `uint8` input for radiograph `img` as given (`processing` None) or processed (a `PROCESSINGS` value: `process`'s `how` and `amount`), through `predict`'s `prepare`."
     return prepare(img if processing is None else process(img, *processing), meta)
 
-def processing_predictions(df: pd.DataFrame, model=None, processings: dict = PROCESSINGS, bs=64, progress=True) -> pd.DataFrame:
-    "Bone age (months; one view, no TTA) of each radiograph of `df` (`path`, `male`) as given and under each processing: one column each, `as given` first."
-    return framing_predictions(df, model, processings, bs, progress, as_input=as_processed)
+def processing_predictions(df: pd.DataFrame, model=None, processings: dict = PROCESSINGS, bs=64, progress=True, given=None) -> pd.DataFrame:
+    "Bone age (months; one view, no TTA) of each radiograph of `df` (`path`, `male`) as given and under each processing: one column each, `as given` first; `given`: as `framing_predictions`'."
+    return framing_predictions(df, model, processings, bs, progress, as_input=as_processed, given=given)
 
 def processing_table(df: pd.DataFrame, preds: pd.DataFrame, moved=6.0, n_boot=1000, seed=0) -> pd.DataFrame:
     "`framing_table` of `processing_predictions`: the mean change against the image as given with its 95% CI, the mean absolute change, the share moved by more than `moved` months, MAE and bias."

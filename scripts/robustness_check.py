@@ -31,9 +31,8 @@ ap.add_argument('--work', default='results-real/jit/check'); ap.add_argument('--
 a = ap.parse_args()
 STRONGER = {'noise 4%': ('noise', 0.04), 'JPEG quality 50': ('jpeg', 50), 'edge-enhanced x2': ('unsharp', 2.0), 'gamma 2': ('gamma', 2.0)}   # beyond processing.JITTER_PROCESSINGS
 assert not any(lo <= v <= hi for how, v in STRONGER.values() for lo, hi in [JITTER_PROCESSINGS[how]])
-checks = {'framing': lambda t, f: framing_table(t, framing_predictions(t, f, progress=False), n_boot=1000, seed=a.seed).set_index('framing'),
-          'processing': lambda t, f: processing_table(t, processing_predictions(t, f, {**PROCESSINGS, **STRONGER}, progress=False),
-                                                      n_boot=1000, seed=a.seed).set_index('processing')}
+checks = {'framing': (lambda t, f, g: framing_predictions(t, f, progress=False, given=g), framing_table),
+          'processing': (lambda t, f, g: processing_predictions(t, f, {**PROCESSINGS, **STRONGER}, progress=False, given=g), processing_table)}
 files = [model_file(m) for m in a.models]
 split = Path(a.split) if a.split else run_split(files[0])
 data = Path(a.data) if a.data else shared_data()
@@ -50,8 +49,11 @@ t = parts['test'].sample(min(a.n_framing, len(parts['test'])), random_state=a.se
 for n, f in zip(names, shipped):
     pred[n] = {s: predict_views(f, d, tta=False)[:, 0] for s, d in parts.items()}
     r = {'model': n, **{f'{s} MAE': np.abs(pred[n][s] - d.boneage.values).mean() for s, d in parts.items()}}
+    given = None   # the images as given, predicted by the first check only
     for i, ch in enumerate(a.checks):
-        ft = checks[ch](t, f)   # the image as given is the same in each check: its row once
+        predict, table = checks[ch]
+        p = predict(t, f, given); given = p['as given']
+        ft = table(t, p, n_boot=1000, seed=a.seed).set_index(ch)   # the image as given is the same in each check: its row once
         r.update({f'{k}: {c}': ft.loc[k, c] for k in ft.index if k != 'as given' or i == 0
                   for c in (['MAE'] if k == 'as given' else ['shift', 'ci_lo', 'ci_hi', 'mean_abs_shift', 'MAE'])})
     if lab is not None:
