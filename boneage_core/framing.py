@@ -48,8 +48,8 @@ def framing_predictions(df: pd.DataFrame, model=None, framings: dict = FRAMINGS,
         imgs = [read_radiograph(p)[0] for p in paths[i:i + bs]]
         for k, f in cols.items():
             out[k].append(predict_months(m, np.stack([as_input(x, meta, f) for x in imgs]), male[i:i + bs], meta['norm']))
-    cols = {k: np.concatenate(v) if v else np.zeros(0, np.float32) for k, v in out.items()}
-    return pd.DataFrame(cols if given is None else {'as given': np.asarray(given), **cols}, index=df.index)
+    preds = {k: np.concatenate(v) if v else np.zeros(0, np.float32) for k, v in out.items()}
+    return pd.DataFrame(preds if given is None else {'as given': np.asarray(given), **preds}, index=df.index)
 
 def _mean_shift(a, b): return float(np.mean(b - a))
 
