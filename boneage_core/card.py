@@ -33,11 +33,48 @@ def card_record(model=None) -> dict:
 
 
 # %% ../nbs/15_card.ipynb #825ee1a4
+def _steps(rec) -> list[dict]:
+    "The recipes a net was trained with, first step first: each record it `started_from` (`TrainConfig.init`), then its own."
+    out = []
+    while rec: out.insert(0, rec.get('config') or {}); rec = rec.get('started_from')
+    return out
+
 def _members(info) -> list[dict]:
-    "One row per trained net: from an ensemble's member records, or the single run's own record."
-    rows = info.get('members') or ([dict(config=info['config'], valid_mae=info.get('valid_mae'))]
+    "One row per trained net: from an ensemble's member records, or the single run's own record; with its training steps."
+    rows = info.get('members') or ([dict(config=info['config'], valid_mae=info.get('valid_mae'), started_from=info.get('started_from'))]
                                    if info.get('config') else [])
-    return [dict(cfg=r.get('config') or {}, valid_mae=r.get('valid_mae')) for r in rows]
+    return [dict(cfg=r.get('config') or {}, valid_mae=r.get('valid_mae'), steps=_steps(r)) for r in rows]
+
+def _step_cell(steps, key, sep=' → ', fmt=str) -> str:
+    "A recipe's `key` over a net's steps: one value where they agree (epochs always added up as `35 + 2`)."
+    vals = [fmt(s[key]) if s.get(key) is not None else '' for s in steps]
+    return vals[0] if len(set(vals)) == 1 and sep != ' + ' or len(vals) == 1 else sep.join(vals)
+
+def _px(pp) -> str: return f"{pp.get('size', '')} px"   # a step's input size
+
+def _views(cfg) -> str:
+    "The extra training views a step added beside each image (`02a_augment`), in words; '' for none."
+    fv, pv = cfg.get('frame_views') or 1, cfg.get('process_views') or 0
+    v = ([f"{fv} reframed view{'s' * (fv > 1)} (jitter {cfg['frame_jitter']:g})"] if cfg.get('frame_jitter') else []) + \
+        ([f"{pv} processed view{'s' * (pv > 1)}"] if pv else [])
+    return ' and '.join(v)
+
+def _nets(ix) -> str:
+    "Net numbers (1-based) as `1–7` where they run on, else listed."
+    return f'{ix[0]}–{ix[-1]}' if len(ix) > 2 and ix == list(range(ix[0], ix[-1] + 1)) else ', '.join(map(str, ix))
+
+def _steps_notes(ms) -> list[str]:
+    "Lines under the training table: how nets trained in steps read there, and which steps added extra views."
+    L, views = [], {}
+    if any(len(m['steps']) > 1 for m in ms):
+        L.append("Where a cell reads `a + b` or `a → b`, the net was trained in steps, each starting from the weights of the one before "
+                 "(`boneage train --init`); the validation MAE is the last step's.")
+    for i, m in enumerate(ms):
+        for k, s in enumerate(m['steps']):
+            if v := _views(s): views.setdefault((k, v, len(m['steps']) > 1), []).append(i + 1)
+    for (k, v, stepped), ix in views.items():
+        L.append(f"Net{'s' * (len(ix) > 1)} {_nets(ix)}{f', step {k + 1},' if stepped else ''} trained with {v} beside each training image.")
+    return L
 
 def _shown_split(perf) -> tuple:
     "The split whose breakdown the card shows, and its name: test if recorded, else validation, else `(None, None)`."
@@ -125,9 +162,10 @@ def model_card(model=None, measured: dict | None = None) -> str:
     if ms:
         bb = (lambda m: f" {m['cfg'].get('arch', '')} |") if mixed else (lambda m: '')   # a backbone column where they differ
         L += [f"| net |{' backbone |' * mixed} seed | epochs | lr | batch | loss | ImageNet start | input | validation MAE |", '|---|---|---|---|---|---|---|---|---|' + '---|' * mixed]
-        L += [f"| {i + 1} |{bb(m)} {m['cfg'].get('seed', '')} | {m['cfg'].get('epochs', '')} | {m['cfg'].get('lr', '')} | {m['cfg'].get('bs', '')} | "
-              f"{m['cfg'].get('loss', '')} | {'yes' if m['cfg'].get('pretrained') else 'no'} | {(m['cfg'].get('preproc') or {}).get('size', '')} px | "
-              f"{_f(m['valid_mae'])} |" for i, m in enumerate(ms)]
+        L += [f"| {i + 1} |{bb(m)} {m['cfg'].get('seed', '')} | {_step_cell(m['steps'], 'epochs', ' + ')} | {_step_cell(m['steps'], 'lr')} | "
+              f"{_step_cell(m['steps'], 'bs')} | {_step_cell(m['steps'], 'loss')} | {'yes' if m['steps'][0].get('pretrained') else 'no'} | "
+              f"{_step_cell(m['steps'], 'preproc', fmt=_px)} | {_f(m['valid_mae'])} |" for i, m in enumerate(ms)]
+        if notes := _steps_notes(ms): L += ['', *notes]
     else: L.append('No training record in the file.')
     L += ['', '## Performance', '']
     rows = _performance_rows(info)

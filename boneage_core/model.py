@@ -17,7 +17,8 @@ __all__ = ['OFFLINE_WEIGHTS', 'AGE_BINS_SD', 'MODEL_FORMAT', 'state_mismatch', '
            'efficientnet_lite_offline_weights', 'efficientnet_lite0_offline_weights', 'timm_weights_file',
            'create_backbone', 'age_bins', 'BoneAgeNet', 'BoneAgeEnsemble', 'nets_summary', 'for_inference',
            'channels_last', 'tune_cpu_malloc', 'Norm', 'to_input', 'predict_months', 'ModelFileError', 'lib_versions',
-           'save_model', 'model_meta', 'load_model', 'member_record', 'combine_models', 'extract_members']
+           'save_model', 'model_meta', 'load_model', 'start_record', 'member_record', 'combine_models',
+           'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -300,11 +301,24 @@ def load_model(path, device='cpu'):
     return model.to(device).eval(), _typed(meta)
 
 # %% ../nbs/05_model.ipynb #a1aea84c
+def start_record(path, depth=8) -> dict | None:
+    """The record of the model file `path` a run started from (`TrainConfig.init`): its recipe, validation MAE, data and, in turn,
+    what it started from; None where the file cannot be read (moved, or never kept). A run's own record keeps it as `started_from`,
+    so a net continued in steps (e.g. a shipped member trained 2 epochs more) still says how it began."""
+    try: info = model_meta(path).get('info') or {}
+    except ModelFileError: return None
+    rec = {'file': str(path), **{k: info[k] for k in ('config', 'valid_mae', 'best_epoch', 'data') if info.get(k) is not None}}
+    init = (info.get('config') or {}).get('init')
+    if before := info.get('started_from') or (start_record(init, depth - 1) if init and depth > 0 else None): rec['started_from'] = before
+    return rec
+
 def member_record(path, info: dict) -> dict:
-    "How an ensemble's metadata names one member: file (`folder/name`), seed, validation MAE, best epoch and recipe, from the member's run record `info`."
+    """How an ensemble's metadata names one member: file (`folder/name`), seed, validation MAE, best epoch and recipe, from the member's
+    run record `info`; and what it started from (`started_from`, read from its `config.init` file where a run before that record was kept did not say)."""
     cfg = info.get('config') or {}
+    before = info.get('started_from') or (start_record(cfg['init']) if cfg.get('init') else None)
     return dict(file=f'{Path(path).parent.name}/{Path(path).name}', seed=cfg.get('seed'), valid_mae=info.get('valid_mae'),
-                best_epoch=info.get('best_epoch'), config=cfg)
+                best_epoch=info.get('best_epoch'), config=cfg, **({'started_from': before} if before else {}))
 
 def combine_models(paths, dst, info: dict = None, half=False) -> Path:
     """Write the ensemble of the model files `paths` to `dst`, recording each member with `member_record`; `info` adds to that.
@@ -342,7 +356,7 @@ def extract_members(path, out) -> list[Path]:
         name = ((f'seed-{seed}' if seed is not None else f'member-{i}') + (f'-{net.input_size}px' if net.input_size else '')
                 + (f'-{net.arch}' if net.arch != m.members[0].arch else ''))
         if any(q.parent.name == name for q in paths): name += f'-{i}'
-        info = {**shared, **{k: rec[k] for k in ('config', 'valid_mae', 'best_epoch') if rec.get(k) is not None}, 'extracted_from': str(path)}
+        info = {**shared, **{k: rec[k] for k in ('config', 'valid_mae', 'best_epoch', 'started_from') if rec.get(k) is not None}, 'extracted_from': str(path)}
         paths.append(save_model(net, out/name/'model.safetensors', replace(meta['preproc'], size=net.input_size or meta['preproc'].size),
                                 meta['norm'], info=info))
     return paths

@@ -18,7 +18,7 @@ from fastcore.foundation import L
 from fastcore.xtras import join_path_file
 from .preprocess import PreprocConfig, cached_images
 from .augment import cached_jittered
-from .model import age_bins, BoneAgeNet, BoneAgeEnsemble, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, tune_cpu_malloc, predict_months
+from .model import age_bins, BoneAgeNet, BoneAgeEnsemble, save_model, load_model, model_meta, Norm, channels_last, for_inference, member_record, start_record, tune_cpu_malloc, predict_months
 from .dls import bone_age_dls
 
 # %% auto #0
@@ -258,9 +258,10 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
 def _write_run(out, model, cfg, norm, dtr, Xva, dva, state, data, **extra) -> dict:
     "Score `model` on the validation rows, then write `model.safetensors`, `result.json` and `valid_preds.csv` to `out`."
     pred = predict_months(for_inference(model), Xva, dva.male.values, norm)
+    before = start_record(cfg.init) if cfg.init else None   # the file it started from: its recipe and score, and what it started from
     info = dict(config=asdict(cfg), valid_mae=float(np.abs(pred - dva.boneage.values).mean()), best_epoch=state['best_epoch'],
                 epochs_run=state['epoch'] + 1, n_train=len(dtr), n_valid=len(dva),
-                params=sum(p.numel() for p in model.parameters()), data=data, **extra)
+                params=sum(p.numel() for p in model.parameters()), data=data, **({'started_from': before} if before else {}), **extra)
     save_model(model, out/'model.safetensors', cfg.pp, norm, info=info)
     (out/'result.json').write_text(json.dumps(info, indent=1))
     pd.DataFrame({'id': dva.id, 'boneage': dva.boneage, 'male': dva.male, 'pred': pred}).to_csv(out/'valid_preds.csv', index=False)
