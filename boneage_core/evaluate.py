@@ -64,9 +64,9 @@ def mae_by_split(parts: dict, by, pred='pred', n_boot=500, seed=0) -> pd.DataFra
 
 # %% ../nbs/07_evaluate.ipynb #4e572e50
 def _num(x):
-    "A float for JSON: rounded, NaN as None."
+    "A float for JSON: rounded to six decimals (a figure shown to two is not rounded twice: 8.19496 is 8.19, not 8.195 then 8.20), NaN as None."
     x = float(x)
-    return None if np.isnan(x) else round(x, 4)
+    return None if np.isnan(x) else round(x, 6)
 
 def performance_record(df, pred='pred', n_boot=1000, seed=0, metrics=None, groups=None) -> dict:
     """The figures of one split as plain JSON (for a model file's metadata and its card): n, MAE/RMSE/R²/bias with 95% CIs, and MAE by sex and age band (`metric_table` and `breakdown`, same bootstrap).
