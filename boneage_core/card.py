@@ -43,7 +43,18 @@ def _members(info) -> list[dict]:
     "One row per trained net: from an ensemble's member records, or the single run's own record; with its training steps."
     rows = info.get('members') or ([dict(config=info['config'], valid_mae=info.get('valid_mae'), started_from=info.get('started_from'))]
                                    if info.get('config') else [])
-    return [dict(cfg=r.get('config') or {}, valid_mae=r.get('valid_mae'), steps=_steps(r)) for r in rows]
+    return [dict(cfg=r.get('config') or {}, valid_mae=r.get('valid_mae'), steps=_steps(r), first_data=_first(r).get('data')) for r in rows]
+
+def _first(rec) -> dict:
+    "The record of a net's first training step: the last `started_from` in the chain (the record itself for a one-step net)."
+    while rec.get('started_from'): rec = rec['started_from']
+    return rec
+
+def _data_line(info, ms) -> str:
+    "The training data as recorded: the last step's, and the first step's where nets trained in steps began on data recorded otherwise."
+    last = info.get('data', 'not recorded')
+    first = [d for d in dict.fromkeys(m['first_data'] for m in ms if len(m['steps']) > 1) if d and d != info.get('data')]
+    return last + (f" (the first step: {'; '.join(first)})" if first else '')
 
 def _step_cell(steps, key, sep=' → ', fmt=str) -> str:
     "A recipe's `key` over a net's steps: one value where they agree (epochs always added up as `35 + 2`)."
@@ -157,7 +168,7 @@ def model_card(model=None, measured: dict | None = None) -> str:
          f"| uncertainty | {'a per-image SD calibrated on the validation split' if info.get('uncertainty') else 'not calibrated'} |",
          '', '## Intended use', '', INTENDED_USE, '',
          "Input: a left-hand posteroanterior radiograph of a child or adolescent (PNG, JPEG or DICOM) and the patient's sex.", '',
-         '## Training', '', f"Data: {info.get('data', 'not recorded')}; {num('n_train')} training and {num('n_valid')} validation images{held}.", '']
+         '## Training', '', f"Data: {_data_line(info, _members(info))}; {num('n_train')} training and {num('n_valid')} validation images{held}.", '']
     ms = _members(info)
     if ms:
         bb = (lambda m: f" {m['cfg'].get('arch', '')} |") if mixed else (lambda m: '')   # a backbone column where they differ
