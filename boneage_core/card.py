@@ -33,22 +33,18 @@ def card_record(model=None) -> dict:
 
 
 # %% ../nbs/15_card.ipynb #825ee1a4
-def _steps(rec) -> list[dict]:
-    "The recipes a net was trained with, first step first: each record it `started_from` (`TrainConfig.init`), then its own."
+def _chain(rec) -> list[dict]:
+    "A net's training steps' records, first step first: each record it `started_from` (`TrainConfig.init`), then its own."
     out = []
-    while rec: out.insert(0, rec.get('config') or {}); rec = rec.get('started_from')
+    while rec: out.insert(0, rec); rec = rec.get('started_from')
     return out
 
 def _members(info) -> list[dict]:
     "One row per trained net: from an ensemble's member records, or the single run's own record; with its training steps."
     rows = info.get('members') or ([dict(config=info['config'], valid_mae=info.get('valid_mae'), started_from=info.get('started_from'))]
                                    if info.get('config') else [])
-    return [dict(cfg=r.get('config') or {}, valid_mae=r.get('valid_mae'), steps=_steps(r), first_data=_first(r).get('data')) for r in rows]
-
-def _first(rec) -> dict:
-    "The record of a net's first training step: the last `started_from` in the chain (the record itself for a one-step net)."
-    while rec.get('started_from'): rec = rec['started_from']
-    return rec
+    return [dict(cfg=r.get('config') or {}, valid_mae=r.get('valid_mae'), steps=[s.get('config') or {} for s in chain], first_data=chain[0].get('data'))
+            for r in rows for chain in [_chain(r)]]
 
 def _data_line(info, ms) -> str:
     "The training data as recorded: the last step's, and the first step's where nets trained in steps began on data recorded otherwise."
@@ -56,10 +52,10 @@ def _data_line(info, ms) -> str:
     first = [d for d in dict.fromkeys(m['first_data'] for m in ms if len(m['steps']) > 1) if d and d != info.get('data')]
     return last + (f" (the first step: {'; '.join(first)})" if first else '')
 
-def _step_cell(steps, key, sep=' → ', fmt=str) -> str:
-    "A recipe's `key` over a net's steps: one value where they agree (epochs always added up as `35 + 2`)."
+def _step_cell(steps, key, sep=' → ', fmt=str, join=False) -> str:
+    "A recipe's `key` over a net's steps, joined by `sep`: one value where they agree, unless `join` (epochs: always `35 + 2`)."
     vals = [fmt(s[key]) if s.get(key) is not None else '' for s in steps]
-    return vals[0] if len(set(vals)) == 1 and sep != ' + ' or len(vals) == 1 else sep.join(vals)
+    return sep.join(vals) if join or len(set(vals)) > 1 else vals[0]
 
 def _px(pp) -> str: return f"{pp.get('size', '')} px"   # a step's input size
 
@@ -153,6 +149,7 @@ def model_card(model=None, measured: dict | None = None) -> str:
     num = lambda k: f"{info[k]:,}" if isinstance(info.get(k), int) else 'not recorded'
     ts = info.get('test_split') or {}
     held = f"; {ts['n']:,} held-out test images" if ts.get('n') else ''
+    ms = _members(info)   # one row per trained net, with its steps
     crop = (f"hand crop (margin {pp.margin:g})" + (", a film on a light box cropped to the film" if pp.film else '')) if pp.crop else 'no crop'
     L = [f"# Model card: `{r['file']}`", '',
          "Bone age in months from a left-hand radiograph plus the patient's sex (the task of the RSNA Pediatric Bone Age Challenge 2017).", '',
@@ -168,12 +165,11 @@ def model_card(model=None, measured: dict | None = None) -> str:
          f"| uncertainty | {'a per-image SD calibrated on the validation split' if info.get('uncertainty') else 'not calibrated'} |",
          '', '## Intended use', '', INTENDED_USE, '',
          "Input: a left-hand posteroanterior radiograph of a child or adolescent (PNG, JPEG or DICOM) and the patient's sex.", '',
-         '## Training', '', f"Data: {_data_line(info, _members(info))}; {num('n_train')} training and {num('n_valid')} validation images{held}.", '']
-    ms = _members(info)
+         '## Training', '', f"Data: {_data_line(info, ms)}; {num('n_train')} training and {num('n_valid')} validation images{held}.", '']
     if ms:
         bb = (lambda m: f" {m['cfg'].get('arch', '')} |") if mixed else (lambda m: '')   # a backbone column where they differ
         L += [f"| net |{' backbone |' * mixed} seed | epochs | lr | batch | loss | ImageNet start | input | validation MAE |", '|---|---|---|---|---|---|---|---|---|' + '---|' * mixed]
-        L += [f"| {i + 1} |{bb(m)} {m['cfg'].get('seed', '')} | {_step_cell(m['steps'], 'epochs', ' + ')} | {_step_cell(m['steps'], 'lr')} | "
+        L += [f"| {i + 1} |{bb(m)} {m['cfg'].get('seed', '')} | {_step_cell(m['steps'], 'epochs', ' + ', join=True)} | {_step_cell(m['steps'], 'lr')} | "
               f"{_step_cell(m['steps'], 'bs')} | {_step_cell(m['steps'], 'loss')} | {'yes' if m['steps'][0].get('pretrained') else 'no'} | "
               f"{_step_cell(m['steps'], 'preproc', fmt=_px)} | {_f(m['valid_mae'])} |" for i, m in enumerate(ms)]
         if notes := _steps_notes(ms): L += ['', *notes]

@@ -303,20 +303,23 @@ def load_model(path, device='cpu'):
 # %% ../nbs/05_model.ipynb #a1aea84c
 def start_record(path, depth=8) -> dict | None:
     """The record of the model file `path` a run started from (`TrainConfig.init`): its recipe, validation MAE, data and, in turn,
-    what it started from; None where the file cannot be read (moved, or never kept). A run's own record keeps it as `started_from`,
-    so a net continued in steps (e.g. a shipped member trained 2 epochs more) still says how it began."""
+    what it started from; None without a path or where the file cannot be read (moved, or never kept). A run's own record keeps it
+    as `started_from`, so a net continued in steps (e.g. a shipped member trained 2 epochs more) still says how it began."""
+    if not path or depth < 0: return None
     try: info = model_meta(path).get('info') or {}
     except ModelFileError: return None
     rec = {'file': str(path), **{k: info[k] for k in ('config', 'valid_mae', 'best_epoch', 'data') if info.get(k) is not None}}
-    init = (info.get('config') or {}).get('init')
-    if before := info.get('started_from') or (start_record(init, depth - 1) if init and depth > 0 else None): rec['started_from'] = before
+    if before := _started_from(info, depth - 1): rec['started_from'] = before
     return rec
+
+def _started_from(info: dict, depth=8) -> dict | None:
+    "What the run recorded in `info` started from: its own `started_from`, else the record of its `config.init` file (a run made before that was kept)."
+    return info.get('started_from') or start_record((info.get('config') or {}).get('init'), depth)
 
 def member_record(path, info: dict) -> dict:
     """How an ensemble's metadata names one member: file (`folder/name`), seed, validation MAE, best epoch and recipe, from the member's
     run record `info`; and what it started from (`started_from`, read from its `config.init` file where a run before that record was kept did not say)."""
-    cfg = info.get('config') or {}
-    before = info.get('started_from') or (start_record(cfg['init']) if cfg.get('init') else None)
+    cfg, before = info.get('config') or {}, _started_from(info)
     return dict(file=f'{Path(path).parent.name}/{Path(path).name}', seed=cfg.get('seed'), valid_mae=info.get('valid_mae'),
                 best_epoch=info.get('best_epoch'), config=cfg, **({'started_from': before} if before else {}))
 

@@ -258,7 +258,7 @@ def train(df, cfg: TrainConfig = TrainConfig(), out='runs/model', cache_dir=None
 def _write_run(out, model, cfg, norm, dtr, Xva, dva, state, data, **extra) -> dict:
     "Score `model` on the validation rows, then write `model.safetensors`, `result.json` and `valid_preds.csv` to `out`."
     pred = predict_months(for_inference(model), Xva, dva.male.values, norm)
-    before = start_record(cfg.init) if cfg.init else None   # the file it started from: its recipe and score, and what it started from
+    before = start_record(cfg.init)   # the file it started from: its recipe and score, and what it started from
     info = dict(config=asdict(cfg), valid_mae=float(np.abs(pred - dva.boneage.values).mean()), best_epoch=state['best_epoch'],
                 epochs_run=state['epoch'] + 1, n_train=len(dtr), n_valid=len(dva),
                 params=sum(p.numel() for p in model.parameters()), data=data, **({'started_from': before} if before else {}), **extra)
