@@ -47,10 +47,10 @@ def _members(info) -> list[dict]:
             for r in rows for chain in [_chain(r)]]
 
 def _data_line(info, ms) -> str:
-    "The training data as recorded: the last step's, and the first step's where nets trained in steps began on data recorded otherwise."
+    "The training data as recorded: the last step's, and, where nets trained in steps began on data recorded otherwise, the first step's as its file records it (an ensemble's file records one data line for all its nets)."
     last = info.get('data', 'not recorded')
     first = [d for d in dict.fromkeys(m['first_data'] for m in ms if len(m['steps']) > 1) if d and d != info.get('data')]
-    return last + (f" (the first step: {'; '.join(first)})" if first else '')
+    return last + (f"; the first step's, as its file records it: {'; '.join(first)}" if first else '')
 
 def _step_cell(steps, key, sep=' → ', fmt=str, join=False) -> str:
     "A recipe's `key` over a net's steps, joined by `sep`: one value where they agree, unless `join` (epochs: always `35 + 2`)."
