@@ -59,11 +59,15 @@ def _step_cell(steps, key, sep=' → ', fmt=str, join=False) -> str:
 
 def _px(pp) -> str: return f"{pp.get('size', '')} px"   # a step's input size
 
+def _kinds(kinds) -> str:
+    "A run's own processing families for its processed views (`TrainConfig.process_kinds`), in words: ' (noise 0.005-0.04 ×3, ...)'; '' for the default ones."
+    return f" ({', '.join(f'{k} {v[0]:g}-{v[1]:g}' + (f' ×{v[2]:g}' if len(v) > 2 else '') for k, v in kinds.items())})" if kinds else ''
+
 def _views(cfg) -> str:
     "The extra training views a step added beside each image (`02a_augment`), in words; '' for none."
     fv, pv = cfg.get('frame_views') or 1, cfg.get('process_views') or 0
     v = ([f"{fv} reframed view{'s' * (fv > 1)} (jitter {cfg['frame_jitter']:g})"] if cfg.get('frame_jitter') else []) + \
-        ([f"{pv} processed view{'s' * (pv > 1)}"] if pv else [])
+        ([f"{pv} processed view{'s' * (pv > 1)}{_kinds(cfg.get('process_kinds'))}"] if pv else [])
     return ' and '.join(v)
 
 def _nets(ix) -> str:

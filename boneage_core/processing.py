@@ -18,7 +18,8 @@ from .framing import framing_predictions, framing_table, framing_by_band, show_f
 
 # %% auto #0
 __all__ = ['PROCESSINGS', 'JITTER_PROCESSINGS', 'process', 'as_processed', 'processing_predictions', 'processing_table',
-           'processing_by_band', 'show_processings', 'plot_processing_shift', 'jitter_processing', 'cached_processed']
+           'processing_by_band', 'show_processings', 'plot_processing_shift', 'frame_noise', 'jitter_processing',
+           'cached_processed', 'processing_kinds']
 
 # %% ../nbs/18a_processing.ipynb #822fab21
 PROCESSINGS = {'linear window x0.7': ('linear', 0.7),       # a narrower window about mid-grey: the contrast step undoes its scale, not its lift of the dark end
@@ -81,18 +82,54 @@ def plot_processing_shift(df: pd.DataFrame, preds: pd.DataFrame, title=''):
     "Mean change of the predicted age (months, with 95% CIs) under each processing, by age band."
     return plot_framing_shift(df, preds, title, name='processing')
 
+# %% ../nbs/18a_processing.ipynb #6e3fda95
+def frame_noise(img, lo: float = 2 / 255, hi: float = 253 / 255) -> float:
+    """The noise SD of grey image `img` as a share of the grey range: the median absolute finest diagonal Haar detail (each
+    2x2 block's (a - b - c + d) / 2) over 0.6745, the MAD estimate, from blocks with no pixel at or below `lo` or at or above
+    `hi` (clipped: no longer Gaussian; all blocks when fewer than 64 are left). 8-bit grey levels set its floor: 0.0029
+    (half a level) where a frame is smooth to the level."""
+    x = to_float01(img); h, w = x.shape[0] // 2 * 2, x.shape[1] // 2 * 2
+    a, b, c, d = x[0:h:2, 0:w:2], x[0:h:2, 1:w:2], x[1:h:2, 0:w:2], x[1:h:2, 1:w:2]
+    detail = np.abs(a - b - c + d) / 2
+    keep = (np.minimum(np.minimum(a, b), np.minimum(c, d)) > lo) & (np.maximum(np.maximum(a, b), np.maximum(c, d)) < hi)
+    return float(np.median(detail[keep] if keep.sum() >= 64 else detail) / 0.6745)
+
 # %% ../nbs/18a_processing.ipynb #dee6178f
 JITTER_PROCESSINGS = {'linear': (0.6, 1.0), 'gamma': (0.6, 1.6), 'clahe': (0.005, 0.02), 'unsharp': (0.0, 1.5),
                       'blur': (0.0, 0.8), 'noise': (0.0, 0.025), 'jpeg': (60, 95)}   # `process`'s how: (lowest, highest amount) a training view draws
 
+def _family_weights(kinds: dict) -> np.ndarray: return np.array([float(v[2]) if len(v) > 2 else 1. for v in kinds.values()])
+
 def jitter_processing(img, rng: np.random.Generator, kinds: dict = JITTER_PROCESSINGS) -> np.ndarray:
-    "Frame `img` under one random processing (`process`): a family of `kinds` drawn uniformly, its amount uniform in its range (a gamma's logarithm uniform; a JPEG quality whole)."
-    how = list(kinds)[rng.integers(len(kinds))]; lo, hi = kinds[how]
+    "Frame `img` under one random processing (`process`): a family of `kinds` drawn (equally often, unless a third value after its range weights it), its amount uniform in its range (a gamma's logarithm uniform; a JPEG quality whole)."
+    names, w = list(kinds), _family_weights(kinds)
+    how = names[rng.integers(len(names))] if (w == 1).all() else names[rng.choice(len(names), p=w / w.sum())]   # unweighted: the draws of earlier runs
+    lo, hi = kinds[how][:2]
     a = float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) if how == 'gamma' else float(rng.uniform(lo, hi))
     return process(img, how, round(a) if how == 'jpeg' else a, seed=int(rng.integers(2**31)))
 
 def cached_processed(df: pd.DataFrame, cfg: PreprocConfig = PreprocConfig(), views: int = 1, seed: int = 0, kinds: dict = JITTER_PROCESSINGS,
                      cache_dir=None, n_workers=None, progress=True) -> np.memmap:
     "`views` randomly processed views (`jitter_processing`) of each image of `df`, preprocessed with `cfg`: `augment.cached_views`, in a folder named after `kinds` too."
+    kinds = {k: tuple(v) for k, v in kinds.items()}   # a run's config.json gives lists: the same cache as the tuples it was made with
     tag = zlib.crc32(repr(sorted(kinds.items())).encode())
     return cached_views(df, partial(jitter_processing, kinds=kinds), f"processed-{tag:08x}", cfg, views, seed, cache_dir, n_workers, progress)
+
+def processing_kinds(specs) -> dict:
+    """The families a processed training view draws from (`jitter_processing`'s `kinds`), from `FAMILY=LO:HI[:WEIGHT]` strings
+    (`boneage train --process-kinds`): a `process` family, the range of its amount and, optionally, how often it is drawn
+    against the others (default 1). Each range is checked against what `process` takes; a bad one is a one-line `ValueError`."""
+    out = {}
+    for spec in specs:
+        name, _, rng = str(spec).partition('=')
+        if name not in _AMOUNT: raise ValueError(f"processing family {name!r} in {spec!r}: one of {', '.join(_AMOUNT)} (FAMILY=LO:HI[:WEIGHT])")
+        try: v = tuple(float(x) for x in rng.split(':'))
+        except ValueError: v = ()
+        if len(v) not in (2, 3): raise ValueError(f"{spec!r}: give FAMILY=LO:HI or FAMILY=LO:HI:WEIGHT, e.g. noise=0:0.04:3")
+        (lo, hi), (a, b) = v[:2], _AMOUNT[name]
+        if not a <= lo <= hi <= b: raise ValueError(f"{spec!r}: {name} range must lie within [{a:g}, {b:g}], lowest first")
+        if len(v) == 3 and not v[2] > 0: raise ValueError(f"{spec!r}: the weight must be above 0")
+        if name in out: raise ValueError(f"processing family {name!r} given twice")
+        out[name] = v[:2] if len(v) == 2 or v[2] == 1 else v
+    if not out: raise ValueError("no processing families given")
+    return out

@@ -331,6 +331,9 @@ def cli_parser(only=None) -> argparse.ArgumentParser:
     t.add_argument('--frame-views', type=int, default=1, metavar='N', help='with --frame-jitter: reframings cached per training image (default 1; 3 read worse in the study: STUDY.md)')
     t.add_argument('--process-views', type=int, default=0, metavar='N', help='also train on N randomly processed views of each training image: a tone curve, '
                    'local contrast, edge enhancement, smoothing, noise or JPEG (18a_processing; default 0: off)')
+    t.add_argument('--process-kinds', nargs='+', metavar='FAMILY=LO:HI[:W]', help='with --process-views: the processing families a view draws from, '
+                   'each with the range of its amount and, optionally, a weight (how often against weight 1), e.g. noise=0:0.04:3 jpeg=40:95 '
+                   '(18a_processing: processing_kinds; default: JITTER_PROCESSINGS, each family equally often)')
     t.add_argument('--norm-from', metavar='MODEL', help="a fresh run normalised as this model file, so the two can be combined into one ensemble")
     t.add_argument('--channels-last', action=argparse.BooleanOptionalAction, help='NHWC weights and activations (default: on a GPU only; '
                    'on a CPU it trains depthwise-conv nets such as MobileNetV2 and EfficientNet-Lite0 1.3-2x faster: benchmarks/train_speed.py)')
@@ -341,6 +344,13 @@ def cli_parser(only=None) -> argparse.ArgumentParser:
         getattr(m, f'{name}_options')(p)
         p.set_defaults(run=getattr(m, f'run_{name}'))   # each of these subcommands runs itself: `main` calls `a.run(a)`
     return ap
+
+def _process_kinds(a):
+    "`boneage train --process-kinds` as `TrainConfig.process_kinds` (None without it); a one-line `ValueError` for a bad family or without `--process-views`."
+    if not a.process_kinds: return None
+    if not a.process_views: raise ValueError('--process-kinds needs --process-views N (the processed views that draw from it)')
+    from boneage_core.processing import processing_kinds
+    return processing_kinds(a.process_kinds)
 
 def main(argv=None):
     "The `boneage` console command: imports only the module of the subcommand it runs, so `boneage --help` answers at once."
@@ -368,7 +378,7 @@ def main(argv=None):
             cfg = TrainConfig(arch=arch, use_sex=not a.no_sex, preproc=asdict(pp), epochs=a.epochs, lr=a.lr,
                               bs=a.bs, pretrained=a.pretrained, weights=a.weights, seed=a.seed, init=a.init, patience=a.patience, norm_from=a.norm_from,
                               channels_last=a.channels_last, loss=a.loss,
-                              frame_jitter=a.frame_jitter, frame_views=a.frame_views, process_views=a.process_views)
+                              frame_jitter=a.frame_jitter, frame_views=a.frame_views, process_views=a.process_views, process_kinds=_process_kinds(a))
             r = train_ensemble(df, cfg, a.seeds, a.out, jobs=a.jobs, time_limit=a.time_limit) if a.seeds else train(df, cfg, a.out)
             what = f"ensemble of {len(r['members'])}; members {', '.join(f'{m:.2f}' for m in (x['valid_mae'] for x in r['members']))}; " if a.seeds and len(a.seeds) > 1 else ''
             print(f"validation MAE {r['valid_mae']:.2f} months ({what}split {df.attrs['split_csv']}); model: {Path(a.out)/'model.safetensors'}")

@@ -49,6 +49,7 @@ class TrainConfig:
     frame_jitter: float = 0.0     # > 0: train also on random reframings of each frame (cuts and borders up to this share, resampled: `augment.jitter_frame`)
     frame_views: int = 1          # with frame_jitter: that many reframings of each training image, cached; each batch draws one view per image (1: the image as given half the time; 3 was worse, STUDY.md)
     process_views: int = 0        # > 0: train also on that many randomly processed views of each training image (tone, local contrast, edges, blur, noise, JPEG: `processing.jitter_processing`), cached
+    process_kinds: dict | None = None   # with process_views: the families, ranges and weights a processed view draws from (`processing.processing_kinds`); None: `processing.JITTER_PROCESSINGS`
     @property
     def pp(self) -> PreprocConfig: return PreprocConfig.from_dict(self.preproc)
     @property
@@ -207,8 +208,8 @@ def _jitter_views(dtr, cfg: TrainConfig, cache_dir=None, progress=True):
     "The cached extra views of run `cfg`'s training rows `dtr`, built if needed, as a list of read-only memmaps (none read into memory): `cfg.frame_views` reframings with `cfg.frame_jitter` (`augment.cached_jittered`), then `cfg.process_views` processed views (`processing.cached_processed`); empty without either."
     J = [cached_jittered(dtr, cfg.pp, cfg.frame_views, cfg.frame_jitter, cache_dir=cache_dir, progress=progress)] if cfg.frame_jitter else []
     if cfg.process_views:
-        from boneage_core.processing import cached_processed   # here, not at the top: it reaches the prediction and plotting modules
-        J.append(cached_processed(dtr, cfg.pp, cfg.process_views, cache_dir=cache_dir, progress=progress))
+        from boneage_core.processing import cached_processed, JITTER_PROCESSINGS   # here, not at the top: it reaches the prediction and plotting modules
+        J.append(cached_processed(dtr, cfg.pp, cfg.process_views, kinds=cfg.process_kinds or JITTER_PROCESSINGS, cache_dir=cache_dir, progress=progress))
     return J
 
 def train_arrays(df, cfg: TrainConfig, cache_dir=None, progress=True):

@@ -106,6 +106,7 @@ def train(a):
     cmd = [sys.executable, '-m', 'boneage_core.study', 'train', '--data', root, '--split', bundle/'split.csv', '--out', runs, '--arch', a.arch,
            '--size', a.size, '--epochs', a.epochs, '--lr', a.lr, '--bs', a.bs, '--loss', a.loss, '--patience', a.patience or a.epochs, '--seeds', *a.seeds,
            '--frame-jitter', a.frame_jitter, '--frame-views', a.frame_views, '--process-views', a.process_views,
+           *(['--process-kinds', *a.process_kinds] if a.process_kinds else []),
            '--jobs', len(a.seeds), '--time-limit', a.budget - (time.time() - t0),   # the time limit counts from the child's start
            '--norm-from', bundle/'norm.safetensors', *(['--pretrained', '--weights', weights] if weights.exists() else [])]
     clog = open(work/'ensemble.log', 'w')   # the members' progress bars, apart from this log
@@ -160,6 +161,7 @@ if __name__ == '__main__':
     t.add_argument('--frame-jitter', type=float, default=0.0, help='train also on reframed views (boneage train --frame-jitter; default 0: off)')
     t.add_argument('--frame-views', type=int, default=1, help='with --frame-jitter: reframed views per training image (default 1)')
     t.add_argument('--process-views', type=int, default=0, help='train also on processed views (boneage train --process-views; default 0: off)')
+    t.add_argument('--process-kinds', nargs='+', metavar='FAMILY=LO:HI[:W]', help='with --process-views: their families, ranges and weights (boneage train --process-kinds)')
     t.add_argument('--budget', type=float, required=True, help='seconds from the start by which the members must finish (time_limit)')
     t.add_argument('--hard', type=float, required=True, help='seconds from the start at which everything still running stops')
     t.add_argument('--work', default='/tmp/boneage-lease'); t.add_argument('--out', default=os.environ.get('OUT', 'lease-out'))

@@ -42,7 +42,7 @@ def test_pack_train_unpack(tmp_path, capsys):
     assert r.returncode == 0 and 'kept' not in r.stdout, r.stderr[-2000:]
     out = tmp_path/'out'   # the members train with the distribution loss, reframed and processed views: all reach them, and they join an L1 run's ensemble
     r = lease('train', '--bundle', b, '--arch', 'resnet10t', '--size', '48', '--epochs', '2', '--bs', '16', '--loss', 'dist', '--seeds', '3', '4',
-              '--frame-jitter', '0.1', '--frame-views', '1', '--process-views', '1',
+              '--frame-jitter', '0.1', '--frame-views', '1', '--process-views', '1', '--process-kinds', 'noise=0.005:0.04:3', 'jpeg=40:95',
               '--budget', '600', '--hard', '900', '--work', tmp_path/'work', '--out', out, '--workers', 2)
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'seed 3: validation MAE' in r.stdout and 'seed 4: validation MAE' in r.stdout and 'unfinished' not in r.stdout
@@ -56,6 +56,7 @@ def test_pack_train_unpack(tmp_path, capsys):
         assert meta['norm'] == load_model(a/'model.safetensors')[1]['norm'] and meta['preproc'].size == 48   # normalised as the run it joins
         c = json.loads((back/f'seed-{s}'/'config.json').read_text())
         assert (c['seed'], c['frame_jitter'], c['frame_views'], c['process_views'], m.bins) == (s, 0.1, 1, 1, 141)
+        assert c['process_kinds'] == {'noise': [0.005, 0.04, 3.0], 'jpeg': [40.0, 95.0]}   # the processing families passed through
     r = subprocess.run([sys.executable, 'scripts/ship_default_model.py', str(a), str(back/'seed-3'), str(back/'seed-4'), '--data', str(data),
                         '--dst', str(tmp_path/'joined.safetensors')], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
