@@ -11,7 +11,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['DICOM_EXTS', 'DAYS_PER_MONTH', 'EXAM_DATE_TAGS', 'LATERALITY_TAGS', 'COMPRESSIONS', 'RadiographError', 'is_dicom',
-           'to_float01', 'to_uint8', 'read_radiograph', 'write_test_dicom', 'compress_dicom']
+           'to_float01', 'to_uint8', 'jpeg_quality', 'frame_noise', 'read_radiograph', 'write_test_dicom',
+           'compress_dicom']
 
 # %% ../nbs/00_io.ipynb #7fa1de62
 class RadiographError(ValueError):
@@ -48,14 +49,24 @@ def to_uint8(arr) -> np.ndarray:
 
 # %% ../nbs/00_io.ipynb #482cf373
 _SIXTEEN = {'I;16', 'I;16B', 'I;16L', 'I;16N', 'I'}
+_IJG_LUMA = (16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56,
+             68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99)   # the JPEG standard's (Annex K)
+
+def jpeg_quality(quantization: dict) -> int | None:
+    "The quality (1-100, as libjpeg's and Pillow's `quality`) a JPEG file was saved at, from its luminance quantisation table (Pillow's `Image.quantization`): the table's sum against the standard one's, undoing libjpeg's scaling; None without a table. Other encoders' tables read as the libjpeg quality of the same mean step."
+    t = (quantization or {}).get(0)
+    if t is None or len(t) != 64: return None
+    s = 100 * sum(t) / sum(_IJG_LUMA)
+    return int(round(min(100, max(1, (200 - s) / 2 if s <= 100 else 5000 / s))))
 
 def _read_pil(path: Path):
     try:
         with Image.open(path) as im:
             fmt = im.format
             im.load()  # decode now, so truncation shows here
+            q = jpeg_quality(getattr(im, 'quantization', None)) if fmt == 'JPEG' else None
             im = ImageOps.exif_transpose(im)
-            mode, meta = im.mode, {'format': fmt, 'mode': im.mode}
+            mode, meta = im.mode, {'format': fmt, 'mode': im.mode, **({'jpeg_quality': q} if q else {})}
             if mode in _SIXTEEN:
                 arr = np.asarray(im).astype(np.float32)
                 meta['bit_depth'] = 16
@@ -76,6 +87,18 @@ def _read_pil(path: Path):
     except (OSError, SyntaxError, ValueError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise RadiographError(path, f"corrupt or truncated image ({msg})") from None
+
+# %% ../nbs/00_io.ipynb #0bd7c249
+def frame_noise(img, lo: float = 2 / 255, hi: float = 253 / 255) -> float:
+    """The noise SD of grey image `img` as a share of the grey range: the median absolute finest diagonal Haar detail (each
+    2x2 block's (a - b - c + d) / 2) over 0.6745, the MAD estimate, from blocks with no pixel at or below `lo` or at or above
+    `hi` (clipped: no longer Gaussian; all blocks when fewer than 64 are left). 8-bit grey levels set its floor: 0.0029
+    (half a level) where a frame is smooth to the level."""
+    x = to_float01(img); h, w = x.shape[0] // 2 * 2, x.shape[1] // 2 * 2
+    a, b, c, d = x[0:h:2, 0:w:2], x[0:h:2, 1:w:2], x[1:h:2, 0:w:2], x[1:h:2, 1:w:2]
+    detail = np.abs(a - b - c + d) / 2
+    keep = (np.minimum(np.minimum(a, b), np.minimum(c, d)) > lo) & (np.maximum(np.maximum(a, b), np.maximum(c, d)) < hi)
+    return float(np.median(detail[keep] if keep.sum() >= 64 else detail) / 0.6745)
 
 # %% ../nbs/00_io.ipynb #fcbe4d33
 DAYS_PER_MONTH = 30.4375   # 365.25 / 12

@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
 from fastprogress.fastprogress import progress_bar
-from .io import read_radiograph, to_float01, RadiographError
+from .io import read_radiograph, to_float01, RadiographError, frame_noise
 from .data import IMAGE_EXTS, index_images, is_image_file, image_id, parse_sex, normalize_ids
 from .preprocess import cached_images
 from .model import ModelFileError, predict_months
@@ -21,10 +21,11 @@ from .polarity import as_positive
 from .rotation import as_upright
 
 # %% auto #0
-__all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems',
-           'Prediction', 'crop_flags', 'age_flags', 'side_flags', 'body_part_flags', 'predict', 'crop_shares',
-           'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options',
-           'add_input_options', 'predict_options', 'scored_rows', 'truth_summary', 'run_predict']
+__all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'NOISY_FRAME', 'SMALL_JPEG', 'JPEG_QUALITY', 'TABLE_EXTS',
+           'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags', 'side_flags',
+           'body_part_flags', 'predict', 'noise_flags', 'jpeg_flags', 'crop_shares', 'predict_views', 'calibrate',
+           'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options', 'add_input_options',
+           'predict_options', 'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -143,7 +144,7 @@ def _checked_input(image, male, age, meta, loaded=None):
     if problems: raise QualityError(f"{image if source else 'image'}: refused: " + '; '.join(problems))
     frame, checks = _checked_frame(img, meta)
     x, kept = prepare(frame, meta, return_crop=True)
-    return x, male, age, source, flags + checks + crop_flags(kept) + mirror_flags(frame)   # no crop: the box is the whole frame, kept 1.0
+    return x, male, age, source, flags + checks + crop_flags(kept) + mirror_flags(frame) + noise_flags(frame, meta) + jpeg_flags(img, meta_img)   # no crop: the box is the whole frame, kept 1.0
 
 def predict(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True) -> Prediction:
     "Bone age of one radiograph (path or array); sex and age default to the DICOM tags when present."
@@ -155,6 +156,25 @@ def _predict_checked(m, meta, checked, tta=True) -> Prediction:
     x, male, age, source, flags = checked
     views = predict_months(m, x[None], [male], meta['norm'], tta=tta, per_view=True)
     return _prediction(views[0], male, age, meta, source, flags)
+
+# %% ../nbs/13_patient.ipynb #b3e91d28
+NOISY_FRAME = 0.03   # `frame_noise` (SD, share of the grey range) above which a model's 100-px frame is flagged: 0.4% of the RSNA frames, all with 4% noise added
+SMALL_JPEG = 200     # a JPEG under this many px on its long side, saved at a quality under `JPEG_QUALITY`, is flagged
+JPEG_QUALITY = 95
+
+def noise_flags(frame, meta) -> list[str]:
+    "A warning when the training frame (`to_training_frame`) of a model trained on reduced frames (`training_frame_side`) is noisier than nearly all of its training frames (`io.frame_noise` above `NOISY_FRAME`)."
+    if not (meta.get('info') or {}).get('training_frame_side'): return []
+    s = frame_noise(frame)
+    return [f"noisy image: noise SD {100 * s:.1f}% of the grey range in the model's frame, above {100 * NOISY_FRAME:g}% (0.4% of the training frames): "
+            "noise of 4% moved single readings by 13 months on average (STUDY.md)"] if s > NOISY_FRAME else []
+
+def jpeg_flags(img, meta_img: dict) -> list[str]:
+    "A warning for a small JPEG (long side under `SMALL_JPEG` px, quality under `JPEG_QUALITY`, `io.jpeg_quality`): its compression blocks reach the model's frame."
+    q, (h, w) = meta_img.get('jpeg_quality'), np.shape(img)[:2]
+    return [f"small JPEG ({w}x{h} px, quality {q}): its compression blocks are not averaged away in the reduction to the model's frame, "
+            f"and moved single readings by 1 to 6.5 months on average in copies under {SMALL_JPEG} px (STUDY.md): give the radiograph at full size"] \
+        if q and q < JPEG_QUALITY and max(h, w) < SMALL_JPEG else []
 
 # %% ../nbs/13_patient.ipynb #905e17f6
 def crop_shares(images, meta, progress=False) -> np.ndarray:

@@ -9,16 +9,16 @@ from functools import partial
 import numpy as np, pandas as pd
 from PIL import Image
 from scipy import ndimage
-from skimage import exposure
-from .io import to_float01, to_uint8
+from skimage import exposure, transform
+from .io import to_float01, to_uint8, frame_noise
 from .preprocess import PreprocConfig
 from .augment import cached_views
 from .predict import prepare
 from .framing import framing_predictions, framing_table, framing_by_band, show_framings, plot_framing_shift
 
 # %% auto #0
-__all__ = ['PROCESSINGS', 'JITTER_PROCESSINGS', 'process', 'as_processed', 'processing_predictions', 'processing_table',
-           'processing_by_band', 'show_processings', 'plot_processing_shift', 'frame_noise', 'jitter_processing',
+__all__ = ['PROCESSINGS', 'JITTER_PROCESSINGS', 'process', 'reduced', 'as_processed', 'processing_predictions',
+           'processing_table', 'processing_by_band', 'show_processings', 'plot_processing_shift', 'jitter_processing',
            'cached_processed', 'processing_kinds']
 
 # %% ../nbs/18a_processing.ipynb #822fab21
@@ -58,9 +58,19 @@ def process(img, how: str, amount: float, seed: int = 0) -> np.ndarray:
     return np.round(y * 65535).astype(np.uint16) if np.asarray(img).dtype == np.uint16 and how != 'jpeg' else to_uint8(y)
 
 # %% ../nbs/18a_processing.ipynb #5a6add63
+def reduced(img, side: int) -> np.ndarray:
+    "`img` reduced (anti-aliased, aspect kept) so that its long side is `side` px, as a small copy is exported or sent; as it is if not larger. Returned as `uint8`, or `uint16` if it came so."
+    x = to_float01(img)
+    if max(x.shape) <= side: return np.asarray(img)
+    s = side / max(x.shape); y = transform.resize(x, (max(1, round(x.shape[0] * s)), max(1, round(x.shape[1] * s))), anti_aliasing=True)
+    return np.round(y * 65535).astype(np.uint16) if np.asarray(img).dtype == np.uint16 else to_uint8(y)
+
 def as_processed(img, meta, processing=None) -> np.ndarray:
-    "The model's `uint8` input for radiograph `img` as given (`processing` None) or processed (a `PROCESSINGS` value: `process`'s `how` and `amount`), through `predict`'s `prepare`."
-    return prepare(img if processing is None else process(img, *processing), meta)
+    """The model's `uint8` input for radiograph `img` as given (`processing` None) or processed (a `PROCESSINGS` value: `process`'s
+    `how` and `amount`; a third value reduces the image to that long side in px first, `reduced`), through `predict`'s `prepare`."""
+    if processing is None: return prepare(img, meta)
+    how, amount, *side = processing
+    return prepare(process(reduced(img, side[0]) if side else img, how, amount), meta)
 
 def processing_predictions(df: pd.DataFrame, model=None, processings: dict = PROCESSINGS, bs=64, progress=True, given=None) -> pd.DataFrame:
     "Bone age (months; one view, no TTA) of each radiograph of `df` (`path`, `male`) as given and under each processing: one column each, `as given` first; `given`: as `framing_predictions`'."
@@ -81,18 +91,6 @@ def show_processings(img, model=None, processings: dict = PROCESSINGS, title='')
 def plot_processing_shift(df: pd.DataFrame, preds: pd.DataFrame, title=''):
     "Mean change of the predicted age (months, with 95% CIs) under each processing, by age band."
     return plot_framing_shift(df, preds, title, name='processing')
-
-# %% ../nbs/18a_processing.ipynb #6e3fda95
-def frame_noise(img, lo: float = 2 / 255, hi: float = 253 / 255) -> float:
-    """The noise SD of grey image `img` as a share of the grey range: the median absolute finest diagonal Haar detail (each
-    2x2 block's (a - b - c + d) / 2) over 0.6745, the MAD estimate, from blocks with no pixel at or below `lo` or at or above
-    `hi` (clipped: no longer Gaussian; all blocks when fewer than 64 are left). 8-bit grey levels set its floor: 0.0029
-    (half a level) where a frame is smooth to the level."""
-    x = to_float01(img); h, w = x.shape[0] // 2 * 2, x.shape[1] // 2 * 2
-    a, b, c, d = x[0:h:2, 0:w:2], x[0:h:2, 1:w:2], x[1:h:2, 0:w:2], x[1:h:2, 1:w:2]
-    detail = np.abs(a - b - c + d) / 2
-    keep = (np.minimum(np.minimum(a, b), np.minimum(c, d)) > lo) & (np.maximum(np.maximum(a, b), np.maximum(c, d)) < hi)
-    return float(np.median(detail[keep] if keep.sum() >= 64 else detail) / 0.6745)
 
 # %% ../nbs/18a_processing.ipynb #dee6178f
 JITTER_PROCESSINGS = {'linear': (0.6, 1.0), 'gamma': (0.6, 1.6), 'clahe': (0.005, 0.02), 'unsharp': (0.0, 1.5),

@@ -13,14 +13,15 @@ ones than a processed training view has: `STRONGER`) on `--n-framing` test image
 full-size official test images of `--fullres`, if present (labels.csv + images/). Paired differences: each model against
 the first, and each after the second against the second. Writes `--work`/robustness_check.csv, each model's readings of
 each check's images (`MODEL-CHECK.csv`) and, with the processing check, `by_own_noise.csv`: the mean absolute change and
-the MAE under each processing for the images whose frame was smooth (`processing.frame_noise` under `--smooth`) and the rest."""
+the MAE under each processing for the images whose frame was smooth (`io.frame_noise` under `--smooth`) and the rest."""
 import argparse
 from pathlib import Path
 import numpy as np, pandas as pd
 from boneage_core.data import read_kaggle, get_split, shared_data
 from boneage_core.evaluate import paired_comparison
 from boneage_core.framing import framing_predictions, framing_table
-from boneage_core.processing import PROCESSINGS, JITTER_PROCESSINGS, processing_predictions, processing_table, frame_noise
+from boneage_core.processing import PROCESSINGS, JITTER_PROCESSINGS, processing_predictions, processing_table
+from boneage_core.io import frame_noise
 from boneage_core.predict import ship_model, predict_files
 from boneage_core.patient import predict_views
 from boneage_core.study import model_file, run_split
@@ -30,7 +31,7 @@ ap.add_argument('models', nargs='+'); ap.add_argument('--data', default=None); a
 ap.add_argument('--fullres', default=None); ap.add_argument('--n-framing', type=int, default=800); ap.add_argument('--seed', type=int, default=42)
 ap.add_argument('--checks', nargs='+', choices=('framing', 'processing'), default=['framing', 'processing'])
 ap.add_argument('--work', default='results-real/jit/check'); ap.add_argument('--side', type=int, default=100)
-ap.add_argument('--smooth', type=float, default=0.005, help="the processing check's images by their frame's own noise (processing.frame_noise): "
+ap.add_argument('--smooth', type=float, default=0.005, help="the processing check's images by their frame's own noise (io.frame_noise): "
                 'under this SD (share of the grey range; default 0.005: smooth to the grey level) and the rest')
 a = ap.parse_args()
 STRONGER = {'noise 4%': ('noise', 0.04), 'JPEG quality 50': ('jpeg', 50), 'edge-enhanced x2': ('unsharp', 2.0), 'gamma 2': ('gamma', 2.0)}   # beyond processing.JITTER_PROCESSINGS
@@ -81,7 +82,7 @@ if 'processing' in a.checks:   # how far each processing moves the readings of s
     by = [{'model': n, 'processing': k, 'group': g, 'n': int(m.sum()), 'mean_abs_shift': np.abs(p[k] - p['as given'])[m].mean(),
            'MAE': np.abs(p[k] - t.boneage)[m].mean()} for n in names for p in [pred[n]['processing']] for k in p.columns for g, m in groups.items()]
     by = pd.DataFrame(by); by.to_csv(work/'by_own_noise.csv', index=False)
-    print(f"\nby the frame's own noise (processing.frame_noise; {', '.join(f'{g}: {m.sum()}' for g, m in groups.items())} images): mean absolute change / MAE\n")
+    print(f"\nby the frame's own noise (io.frame_noise; {', '.join(f'{g}: {m.sum()}' for g, m in groups.items())} images): mean absolute change / MAE\n")
     print(by.assign(v=by.mean_abs_shift.map('{:.1f}'.format) + ' / ' + by.MAE.map('{:.2f}'.format))
             .pivot_table(index='processing', columns=['group', 'model'], values='v', aggfunc='first', sort=False).to_string())
 truth = {s: d.boneage.values for s, d in parts.items()}
