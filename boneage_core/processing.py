@@ -10,7 +10,7 @@ import numpy as np, pandas as pd
 from PIL import Image
 from scipy import ndimage
 from skimage import exposure, transform
-from .io import to_float01, to_uint8, frame_noise
+from .io import to_float01, to_uint8
 from .preprocess import PreprocConfig
 from .augment import cached_views
 from .predict import prepare
