@@ -8,12 +8,28 @@ import sys
 from pathlib import Path
 import numpy as np, pandas as pd
 from .patient import items_from, predict_table, scored_rows
-from .evaluate import metric_table, breakdown, evaluation_figure, paired_comparison
+from .evaluate import metric_table, breakdown, mae_by, evaluation_figure, paired_comparison
 from .model import ModelFileError
 from .io import RadiographError
 
 # %% auto #0
-__all__ = ['coverage_of', 'evaluate_labelled', 'evaluate_options', 'evaluation_summary', 'run_evaluate']
+__all__ = ['NOT_INPUT_FLAGS', 'input_flagged', 'flag_breakdown', 'coverage_of', 'evaluate_labelled', 'evaluate_options',
+           'evaluation_summary', 'run_evaluate']
+
+# %% ../nbs/16_external.ipynb #9948f380
+NOT_INPUT_FLAGS = ('uncertainty not calibrated', 'prediction outside the training range')   # `predict`'s flags about the model or its output, not the image
+
+def input_flagged(flags) -> np.ndarray:
+    "Whether each prediction's `flags` (`Prediction.flags`, '; '-separated) hold a warning of the input checks: any flag but `NOT_INPUT_FLAGS`."
+    return np.array([any(f and not f.startswith(NOT_INPUT_FLAGS) for f in str(s).split('; ')) for s in pd.Series(flags).fillna('')], bool)
+
+def flag_breakdown(d: pd.DataFrame, n_boot=1000, seed=0) -> pd.DataFrame:
+    "`breakdown`'s rows (group `input checks`) for the scored images (`scored_rows`) whose input the checks flagged and the rest; none when no image was flagged."
+    cols = ['group', 'subset', 'n', 'MAE', 'ci_lo', 'ci_hi', 'bias']
+    fl = input_flagged(d['flags']) if 'flags' in d else np.zeros(len(d), bool)
+    if not fl.any(): return pd.DataFrame(columns=cols)
+    t = mae_by(d, pd.Series(np.where(fl, 'flagged', 'not flagged'), index=d.index, name='subset'), n_boot=n_boot, seed=seed)
+    return t.reset_index().assign(group='input checks')[cols]
 
 # %% ../nbs/16_external.ipynb #f034e6a9
 def coverage_of(d: pd.DataFrame) -> float:
@@ -26,7 +42,7 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
                       progress=True, log=None) -> dict:
     """Measure `model` (default: the shipped one) on every image of a label table with bone ages (`boneage_true`).
     Returns `predictions` (one row per table row, with `error` for images that could not be used), `metrics`
-    (MAE/RMSE/R²/bias with 95% CIs), `breakdown` (by sex and age band), `coverage`, `n`, `n_failed`, `figure`, and with
+    (MAE/RMSE/R²/bias with 95% CIs), `breakdown` (by sex and age band, and the images the input checks flagged against the rest: `flag_breakdown`), `coverage`, `n`, `n_failed`, `figure`, and with
     `baseline` (another model file) `comparison`: model minus baseline MAE with a paired bootstrap CI and Wilcoxon p.
     With `out`, writes predictions.csv, metrics.csv, breakdown.csv (+ comparison.csv) and evaluation.png there, each name after `prefix`."""
     items = items_from(labels, images=images)
@@ -36,7 +52,7 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
     d = scored_rows(t)
     if len(d) < 2: raise ValueError(f"{labels}: {len(d)} image(s) could be predicted and have a bone age; at least 2 are needed")
     r = dict(predictions=t, n=len(d), n_failed=int((t.error != '').sum()), metrics=metric_table(d.boneage, d.pred, n_boot, seed),
-             breakdown=breakdown(d, n_boot=n_boot, seed=seed), coverage=coverage_of(d))
+             breakdown=pd.concat([breakdown(d, n_boot=n_boot, seed=seed), flag_breakdown(d, n_boot, seed)], ignore_index=True), coverage=coverage_of(d))
     r['figure'] = evaluation_figure(d, title=f"{Path(labels).parent.name}/{Path(labels).name}: {len(d)} images")
     if baseline is not None:
         b = scored_rows(predict_table(items, baseline, tta=tta, progress=progress)).set_index('id').pred

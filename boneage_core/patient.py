@@ -283,10 +283,11 @@ def predict_options(p):
     return p
 
 def scored_rows(t: pd.DataFrame) -> pd.DataFrame:
-    "The rows of a `predict_table` result of a label table that were predicted and have a true bone age, in the columns `07_evaluate` expects (`boneage`, `male`, `pred`; and `id`, `lo95`, `hi95`)."
+    "The rows of a `predict_table` result of a label table that were predicted and have a true bone age, in the columns `07_evaluate` expects (`boneage`, `male`, `pred`; and `id`, `lo95`, `hi95`, `flags`)."
     ok = t[(t.error == '') & t.boneage_true.notna()]
     return pd.DataFrame({'id': ok.id.values, 'boneage': ok.boneage_true.astype(float).values, 'male': ok.male.astype(bool).values,
-                         'pred': ok.bone_age_months.astype(float).values, 'lo95': ok.lo95.astype(float).values, 'hi95': ok.hi95.astype(float).values})
+                         'pred': ok.bone_age_months.astype(float).values, 'lo95': ok.lo95.astype(float).values, 'hi95': ok.hi95.astype(float).values,
+                         'flags': ok['flags'].fillna('').astype(str).values})
 
 def truth_summary(t: pd.DataFrame):
     "One line comparing the predictions with a label table's own bone ages (MAE, bias, n), or None when it has none."
