@@ -54,8 +54,10 @@ def nbs_dir() -> Path:
 
 class StudyError(RuntimeError): "A study notebook failed."
 
-def _kernel_manager():
-    "The kernel of a study notebook is reached over local Unix sockets where there are some (no TCP port opened, no plain-text warning)."
+def _kernel_manager(stderr=None):
+    """The kernel of a study notebook is reached over local Unix sockets where there are some (no TCP port opened, no plain-text warning).
+    `stderr`: an open file for the kernel process's own stderr, what reaches it below the notebook's outputs (a native library's
+    message as the kernel shuts down, a crash); else ours."""
     from jupyter_client.manager import AsyncKernelManager
     if os.name != 'posix': return AsyncKernelManager
     import atexit, shutil, tempfile
@@ -70,6 +72,9 @@ def _kernel_manager():
             # is nothing to stop, and a SIGINT that lands while the kernel is still sending its last messages makes it print
             # "KeyboardInterrupt caught in kernel" on our stderr (seen on a loaded machine). The shutdown request alone ends it.
             if not self.shutting_down: await super()._async_interrupt_kernel()
+        async def _async_pre_start_kernel(self, **kw):
+            if stderr is not None: kw.setdefault('stderr', stderr)   # a Popen argument of the kernel process
+            return await super()._async_pre_start_kernel(**kw)
     return IPCKernelManager
 
 def _key(params):
@@ -87,12 +92,16 @@ def run_notebook(step, params, out: Path, force=False, log=print) -> Path:
     done.unlink(missing_ok=True)
     t0 = time.time(); log(f"[{step}] running {NOTEBOOKS[step]} ...")
     (d/'environment.json').write_text(json.dumps(environment_record(params.get('data')), indent=1))
+    err = d/'stderr.log'   # the kernel process's own stderr, kept where it wrote any
     try:
-        pm.execute_notebook(str(nbs_dir()/NOTEBOOKS[step]), str(nb_out), parameters=params, cwd=str(d), progress_bar=sys.stderr.isatty(),
-                            kernel_manager_class=_kernel_manager())
+        with open(err, 'wb') as f:
+            pm.execute_notebook(str(nbs_dir()/NOTEBOOKS[step]), str(nb_out), parameters=params, cwd=str(d), progress_bar=sys.stderr.isatty(),
+                                kernel_manager_class=_kernel_manager(f))
     except pm.PapermillExecutionError as e:
         raise StudyError(f"study stopped: {NOTEBOOKS[step]} failed at cell {e.exec_count}: {e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''}; "
-                         f"the executed notebook is kept at {nb_out}") from None
+                         f"the executed notebook is kept at {nb_out}" + (f", the kernel's own stderr at {err}" if err.stat().st_size else '')) from None
+    finally:
+        if err.exists() and not err.stat().st_size: err.unlink()
     to_html(nb_out)
     done.write_text(json.dumps({'key': _key(params), 'params': params, 'seconds': round(time.time() - t0, 1)}))
     log(f"[{step}] done in {time.time() - t0:.0f} s")
