@@ -34,6 +34,10 @@ PROCESSINGS = {'linear window x0.7': ('linear', 0.7),       # a narrower window 
 _AMOUNT = {'linear': (0, 10), 'gamma': (0.05, 20), 'clahe': (1e-4, 1), 'unsharp': (0, 10), 'blur': (0, 20), 'noise': (0, 1), 'jpeg': (1, 100)}
 
 # %% ../nbs/18a_processing.ipynb #108fa351
+def _stored_as(y, img) -> np.ndarray:
+    "Float image `y` in [0, 1] stored as `img` was: `uint16` if it came so, else `uint8`."
+    return np.round(y * 65535).astype(np.uint16) if np.asarray(img).dtype == np.uint16 else to_uint8(y)
+
 def process(img, how: str, amount: float, seed: int = 0) -> np.ndarray:
     """Radiograph `img` (any grey dtype) processed as another hospital might: `linear` scales the contrast about mid-grey by
     `amount` (a window); `gamma` raises the intensity to `amount` (a tone curve); `clahe` equalises local contrast (clip limit
@@ -55,7 +59,7 @@ def process(img, how: str, amount: float, seed: int = 0) -> np.ndarray:
         b = io.BytesIO(); Image.fromarray(to_uint8(x)).save(b, 'JPEG', quality=int(round(amount)))
         y = to_float01(np.asarray(Image.open(io.BytesIO(b.getvalue())).convert('L')))
     y = np.clip(y, 0, 1)
-    return np.round(y * 65535).astype(np.uint16) if np.asarray(img).dtype == np.uint16 and how != 'jpeg' else to_uint8(y)
+    return to_uint8(y) if how == 'jpeg' else _stored_as(y, img)
 
 # %% ../nbs/18a_processing.ipynb #5a6add63
 def reduced(img, side: int) -> np.ndarray:
@@ -63,7 +67,7 @@ def reduced(img, side: int) -> np.ndarray:
     x = to_float01(img)
     if max(x.shape) <= side: return np.asarray(img)
     s = side / max(x.shape); y = transform.resize(x, (max(1, round(x.shape[0] * s)), max(1, round(x.shape[1] * s))), anti_aliasing=True)
-    return np.round(y * 65535).astype(np.uint16) if np.asarray(img).dtype == np.uint16 else to_uint8(y)
+    return _stored_as(y, img)
 
 def as_processed(img, meta, processing=None) -> np.ndarray:
     """The model's `uint8` input for radiograph `img` as given (`processing` None) or processed (a `PROCESSINGS` value: `process`'s
@@ -96,11 +100,9 @@ def plot_processing_shift(df: pd.DataFrame, preds: pd.DataFrame, title=''):
 JITTER_PROCESSINGS = {'linear': (0.6, 1.0), 'gamma': (0.6, 1.6), 'clahe': (0.005, 0.02), 'unsharp': (0.0, 1.5),
                       'blur': (0.0, 0.8), 'noise': (0.0, 0.025), 'jpeg': (60, 95)}   # `process`'s how: (lowest, highest amount) a training view draws
 
-def _family_weights(kinds: dict) -> np.ndarray: return np.array([float(v[2]) if len(v) > 2 else 1. for v in kinds.values()])
-
 def jitter_processing(img, rng: np.random.Generator, kinds: dict = JITTER_PROCESSINGS) -> np.ndarray:
     "Frame `img` under one random processing (`process`): a family of `kinds` drawn (equally often, unless a third value after its range weights it), its amount uniform in its range (a gamma's logarithm uniform; a JPEG quality whole)."
-    names, w = list(kinds), _family_weights(kinds)
+    names, w = list(kinds), np.array([float(v[2]) if len(v) > 2 else 1. for v in kinds.values()])
     how = names[rng.integers(len(names))] if (w == 1).all() else names[rng.choice(len(names), p=w / w.sum())]   # unweighted: the draws of earlier runs
     lo, hi = kinds[how][:2]
     a = float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) if how == 'gamma' else float(rng.uniform(lo, hi))
