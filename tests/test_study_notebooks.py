@@ -1,13 +1,19 @@
 "The study notebooks run headless with papermill, for real, on a small phantom set: train (a 2-seed ensemble) -> evaluate -> interpret, and the architecture grid."
 from pathlib import Path
-import pandas as pd, papermill as pm
+import json, pandas as pd, papermill as pm
 
 NBS = Path(__file__).resolve().parent.parent/'nbs'
 PH = dict(n_phantoms=120, seed=7)
 
 
+def stderr_outputs(path) -> list[str]:
+    "What an executed notebook's cells wrote to stderr: a library's warning there stands in the study's report (its HTML)."
+    return [''.join(o.get('text', '')) for c in json.loads(Path(path).read_text())['cells'] for o in c.get('outputs', []) if o.get('name') == 'stderr']
+
+
 def run(nb, folder, **params):
     pm.execute_notebook(str(NBS/nb), str(folder/nb), parameters=params, cwd=str(folder), progress_bar=False)
+    assert stderr_outputs(folder/nb) == [], f"{nb} wrote to stderr, which its report would show"
 
 
 def test_train_then_evaluate(tmp_path):
