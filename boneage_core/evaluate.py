@@ -36,25 +36,27 @@ def metric_table(y, p, n_boot=1000, seed=0) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=['metric', 'value', 'ci_lo', 'ci_hi']).set_index('metric')
 
 # %% ../nbs/07_evaluate.ipynb #6d6f0a41
-def breakdown(df, pred='pred', n_boot=500, seed=0) -> pd.DataFrame:
-    "MAE (95% CI), bias and n by sex and by age band; `df` has `boneage`, `male` and the prediction column."
+def breakdown(df, pred='pred', n_boot=500, seed=0, extra: dict = None) -> pd.DataFrame:
+    "MAE (95% CI), bias and n by sex and by age band; `df` has `boneage`, `male` and the prediction column. `extra`: more columns, name -> function of a subset's rows."
     parts = [('all', 'all', df)]
     parts += [('sex', s, df[df.male == m]) for s, m in (('female', False), ('male', True))]
     bands = age_band(df.boneage).astype(str).values
     parts += [('age band', b, df[bands == b]) for b in pd.unique(age_band(df.boneage).cat.categories)]
-    rows = [(g, name, *_mae_row(d.boneage.values, d[pred].values, n_boot, seed)) for g, name, d in parts if len(d)]
-    return pd.DataFrame(rows, columns=['group', 'subset', 'n', 'MAE', 'ci_lo', 'ci_hi', 'bias'])
+    rows = [(g, name, *_mae_row(d.boneage.values, d[pred].values, n_boot, seed), *_extras(d, extra)) for g, name, d in parts if len(d)]
+    return pd.DataFrame(rows, columns=['group', 'subset', 'n', 'MAE', 'ci_lo', 'ci_hi', 'bias', *(extra or {})])
 
 def _mae_row(y, p, n_boot, seed):
     "n, MAE, its bootstrap 95% CI (NaN for one image) and bias of one subset."
     lo, hi = bootstrap_ci(y, p, _mae, n_boot, seed) if len(y) > 1 else (np.nan, np.nan)
     return len(y), _mae(y, p), lo, hi, _bias(y, p)
 
-def mae_by(df, by, pred='pred', n_boot=500, seed=0) -> pd.DataFrame:
-    "Per value of `by` (a column of `df`, or values aligned with its rows): n, MAE (95% CI), bias, and the subset's share of the summed absolute error."
+def _extras(d, extra): return [f(d) for f in (extra or {}).values()]
+
+def mae_by(df, by, pred='pred', n_boot=500, seed=0, extra: dict = None) -> pd.DataFrame:
+    "Per value of `by` (a column of `df`, or values aligned with its rows): n, MAE (95% CI), bias, `extra`'s columns (as in `breakdown`), and the subset's share of the summed absolute error."
     key = df[by] if isinstance(by, str) else pd.Series(by if isinstance(by, pd.Categorical) else np.asarray(by), index=df.index, name='subset')
-    rows = {v: _mae_row(d.boneage.values, d[pred].values, n_boot, seed) for v, d in df.groupby(key, sort=True, observed=True)}   # categories in their order
-    t = pd.DataFrame.from_dict(rows, orient='index', columns=['n', 'MAE', 'ci_lo', 'ci_hi', 'bias']); t.index.name = key.name
+    rows = {v: (*_mae_row(d.boneage.values, d[pred].values, n_boot, seed), *_extras(d, extra)) for v, d in df.groupby(key, sort=True, observed=True)}   # categories in their order
+    t = pd.DataFrame.from_dict(rows, orient='index', columns=['n', 'MAE', 'ci_lo', 'ci_hi', 'bias', *(extra or {})]); t.index.name = key.name
     t['error_share'] = t.n * t.MAE / max(float(np.abs(df[pred] - df.boneage).sum()), 1e-12)
     return t
 

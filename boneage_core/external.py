@@ -23,12 +23,12 @@ def input_flagged(flags) -> np.ndarray:
     "Whether each prediction's `flags` (`Prediction.flags`, '; '-separated) hold a warning of the input checks: any flag but `NOT_INPUT_FLAGS`."
     return np.array([any(f and not f.startswith(NOT_INPUT_FLAGS) for f in str(s).split('; ')) for s in pd.Series(flags).fillna('')], bool)
 
-def flag_breakdown(d: pd.DataFrame, n_boot=1000, seed=0) -> pd.DataFrame:
-    "`breakdown`'s rows (group `input checks`) for the scored images (`scored_rows`) whose input the checks flagged and the rest; none when no image was flagged."
-    cols = ['group', 'subset', 'n', 'MAE', 'ci_lo', 'ci_hi', 'bias']
+def flag_breakdown(d: pd.DataFrame, n_boot=1000, seed=0, extra: dict = None) -> pd.DataFrame:
+    "`breakdown`'s rows (group `input checks`, and `extra`'s columns) for the scored images (`scored_rows`) whose input the checks flagged and the rest; none when no image was flagged."
+    cols = ['group', 'subset', 'n', 'MAE', 'ci_lo', 'ci_hi', 'bias', *(extra or {})]
     fl = input_flagged(d['flags']) if 'flags' in d else np.zeros(len(d), bool)
     if not fl.any(): return pd.DataFrame(columns=cols)
-    t = mae_by(d, pd.Series(np.where(fl, 'flagged', 'not flagged'), index=d.index, name='subset'), n_boot=n_boot, seed=seed)
+    t = mae_by(d, pd.Series(np.where(fl, 'flagged', 'not flagged'), index=d.index, name='subset'), n_boot=n_boot, seed=seed, extra=extra)
     return t.reset_index().assign(group='input checks')[cols]
 
 # %% ../nbs/16_external.ipynb #f034e6a9
@@ -42,7 +42,7 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
                       progress=True, log=None) -> dict:
     """Measure `model` (default: the shipped one) on every image of a label table with bone ages (`boneage_true`).
     Returns `predictions` (one row per table row, with `error` for images that could not be used), `metrics`
-    (MAE/RMSE/R²/bias with 95% CIs), `breakdown` (by sex and age band, and the images the input checks flagged against the rest: `flag_breakdown`), `coverage`, `n`, `n_failed`, `figure`, and with
+    (MAE/RMSE/R²/bias with 95% CIs), `breakdown` (by sex and age band, and the images the input checks flagged against the rest: `flag_breakdown`; each subset's interval coverage, `coverage95`), `coverage`, `n`, `n_failed`, `figure`, and with
     `baseline` (another model file) `comparison`: model minus baseline MAE with a paired bootstrap CI and Wilcoxon p.
     With `out`, writes predictions.csv, metrics.csv, breakdown.csv (+ comparison.csv) and evaluation.png there, each name after `prefix`."""
     items = items_from(labels, images=images)
@@ -51,8 +51,9 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
     t = predict_table(items, model, tta=tta, progress=progress, log=log)
     d = scored_rows(t)
     if len(d) < 2: raise ValueError(f"{labels}: {len(d)} image(s) could be predicted and have a bone age; at least 2 are needed")
+    cov = {'coverage95': coverage_of}   # is the stated interval as good in each subset (the youngest, whom the model over-reads)?
     r = dict(predictions=t, n=len(d), n_failed=int((t.error != '').sum()), metrics=metric_table(d.boneage, d.pred, n_boot, seed),
-             breakdown=pd.concat([breakdown(d, n_boot=n_boot, seed=seed), flag_breakdown(d, n_boot, seed)], ignore_index=True), coverage=coverage_of(d))
+             breakdown=pd.concat([breakdown(d, n_boot=n_boot, seed=seed, extra=cov), flag_breakdown(d, n_boot, seed, extra=cov)], ignore_index=True), coverage=coverage_of(d))
     r['figure'] = evaluation_figure(d, title=f"{Path(labels).parent.name}/{Path(labels).name}: {len(d)} images")
     if baseline is not None:
         b = scored_rows(predict_table(items, baseline, tta=tta, progress=progress)).set_index('id').pred
@@ -88,8 +89,9 @@ def evaluation_summary(r: dict) -> str:
     s = [f"{r['n']} images measured" + (f" ({r['n_failed']} could not be used)" if r['n_failed'] else ''),
          f"MAE {f('MAE')} months, RMSE {f('RMSE')}, R² {f('R2', 3)}, bias {f('bias', sg='+')} (95% bootstrap CIs)"]
     if r['n'] < FEW_FOR_CI: s.append(f"only {r['n']} images: on so few, bootstrap 95% CIs hold the true figure less often than 95% (about 81% at 5 images, 88% at 10, 90% at 20); read them as rough")
-    if not np.isnan(r['coverage']): s.append(f"95% intervals cover {100 * r['coverage']:.1f}% of the true ages")
     b = r['breakdown'].query("group != 'all'")
+    if not np.isnan(r['coverage']): s.append(f"95% intervals cover {100 * r['coverage']:.1f}% of the true ages; by age band: "
+                                             + ', '.join(f"{x.subset} {100 * x.coverage95:.0f}%" for x in b[b.group == 'age band'].itertuples()))
     s.append('; '.join(f"{x.subset} {x.MAE:.2f} (n={x.n})" for x in b.itertuples()))
     if 'comparison' in r:
         c = r['comparison']
