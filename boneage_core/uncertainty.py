@@ -32,10 +32,10 @@ def uncertainty_months(views, cal: dict) -> np.ndarray:
     band = np.digitize(pred, cal['edges'][1:-1])
     return cal['scale'] * np.sqrt(np.asarray(cal['band_sd'])[band] ** 2 + spread ** 2)
 
-def interval(pred, sd, level=0.95):
-    "Central `level` interval (normal) around `pred`."
+def interval(pred, sd, level=0.95, floor=0.0):
+    "Central `level` interval (normal) around `pred`, its lower end no lower than `floor`: a bone age is not negative, so the cut loses no true age."
     z = NormalDist().inv_cdf(0.5 + level / 2); pred, sd = np.asarray(pred, float), np.asarray(sd, float)
-    return pred - z * sd, pred + z * sd
+    return np.maximum(pred - z * sd, floor), pred + z * sd
 
 def coverage(y, pred, sd, level=0.95) -> float:
     "Share of true values inside the `level` interval."
