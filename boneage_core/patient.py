@@ -21,11 +21,11 @@ from .polarity import as_positive
 from .rotation import as_upright
 
 # %% auto #0
-__all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'NOISY_FRAME', 'SMALL_JPEG', 'JPEG_QUALITY', 'TABLE_EXTS',
-           'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags', 'side_flags',
-           'body_part_flags', 'predict', 'noise_flags', 'jpeg_flags', 'crop_shares', 'predict_views', 'calibrate',
-           'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options', 'add_input_options',
-           'predict_options', 'scored_rows', 'truth_summary', 'run_predict']
+__all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'NOISY_FRAME', 'SMALL_JPEG', 'JPEG_QUALITY', 'AGE_IN_YEARS_GAP',
+           'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags',
+           'side_flags', 'body_part_flags', 'predict', 'noise_flags', 'jpeg_flags', 'age_unit_flags', 'crop_shares',
+           'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options',
+           'add_input_options', 'predict_options', 'scored_rows', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -87,6 +87,7 @@ def _prediction(views, male, age, meta, source='', flags=()) -> Prediction:
         c = compare_to_age(pred, age, bool(male))
         p.chronological_age_months, p.ba_minus_ca_months, p.gp_sd_months = float(age), c['ba_minus_ca_months'], c['gp_sd_months']
         p.z_score, p.category = c['z_score'], c['category']
+        flags += age_unit_flags(pred, float(age))
     p.flags = '; '.join(flags)
     return p
 
@@ -99,6 +100,7 @@ def _load(image):
 def _sex_age(male, age, meta, source):
     male = meta.get('sex_male') if male is None else male
     if male is None or pd.isna(male): raise ValueError(f"{source or 'image'}: sex unknown (give male=True/False, --male/--female, or a DICOM with PatientSex)")
+    if age is not None and not pd.isna(age) and float(age) < 0: raise ValueError(f"{source or 'image'}: chronological age {float(age):g} months is negative")
     return bool(male), (meta.get('age_months') if age is None else age)
 
 SMALL_CROP = 0.3   # hand crops keeping less of the image than this had 2-3x the usual error (real RSNA validation and test splits)
@@ -161,6 +163,7 @@ def _predict_checked(m, meta, checked, tta=True) -> Prediction:
 NOISY_FRAME = 0.03   # `frame_noise` (SD, share of the grey range) above which a model's 100-px frame is flagged: 0.4% of the RSNA frames, all with 4% noise added
 SMALL_JPEG = 200     # a JPEG under this many px on its long side, saved at a quality under `JPEG_QUALITY`, is flagged
 JPEG_QUALITY = 95
+AGE_IN_YEARS_GAP = 60   # months: a bone age this far above a chronological age of at most 19 months is flagged (an age in years, most likely)
 
 def noise_flags(frame, meta) -> list[str]:
     "A warning when the training frame (`to_training_frame`) of a model trained on reduced frames (`training_frame_side`) is noisier than nearly all of its training frames (`io.frame_noise` above `NOISY_FRAME`)."
@@ -175,6 +178,12 @@ def jpeg_flags(img, meta_img: dict) -> list[str]:
     return [f"small JPEG ({w}x{h} px, quality {q}): its compression blocks are not averaged away in the reduction to the model's frame, "
             f"and moved single readings by 1 to 6.5 months on average in copies under {SMALL_JPEG} px (STUDY.md): give the radiograph at full size"] \
         if q and q < JPEG_QUALITY and max(h, w) < SMALL_JPEG else []
+
+def age_unit_flags(bone_age: float, age: float) -> list[str]:
+    "A warning when a chronological age of at most 19 months lies more than `AGE_IN_YEARS_GAP` months below the bone age: no infant's skeleton is 5 years ahead (the Greulich-Pyle SD is 1 to 4 months there), an age given in years where months are asked is likely."
+    if not (age <= 19 and bone_age - age > AGE_IN_YEARS_GAP): return []
+    return [f"chronological age {age:g} months lies {bone_age - age:.0f} months below the bone age: if {age:g} was meant in years, "
+            f"give it in months (--age {12 * age:g})"]
 
 # %% ../nbs/13_patient.ipynb #905e17f6
 def crop_shares(images, meta, progress=False) -> np.ndarray:
