@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 import numpy as np, pandas as pd
-from .patient import items_from, predict_table, scored_rows
+from .patient import items_from, predict_table, scored_rows, years_note
 from .evaluate import metric_table, breakdown, mae_by, evaluation_figure, paired_comparison
 from .model import ModelFileError
 from .io import RadiographError
@@ -88,6 +88,8 @@ def evaluation_summary(r: dict) -> str:
     f = lambda k, d=2, sg='': f"{m.loc[k, 'value']:{sg}.{d}f} [{m.loc[k, 'ci_lo']:{sg}.{d}f}, {m.loc[k, 'ci_hi']:{sg}.{d}f}]"
     s = [f"{r['n']} images measured" + (f" ({r['n_failed']} could not be used)" if r['n_failed'] else ''),
          f"MAE {f('MAE')} months, RMSE {f('RMSE')}, R² {f('R2', 3)}, bias {f('bias', sg='+')} (95% bootstrap CIs)"]
+    note = years_note(scored_rows(r['predictions']))   # a table in years (the Digital Hand Atlas lists years)
+    if note: s.append(note)
     if r['n'] < FEW_FOR_CI: s.append(f"only {r['n']} images: on so few, bootstrap 95% CIs hold the true figure less often than 95% (about 81% at 5 images, 88% at 10, 90% at 20); read them as rough")
     b = r['breakdown'].query("group != 'all'")
     if not np.isnan(r['coverage']): s.append(f"95% intervals cover {100 * r['coverage']:.1f}% of the true ages; by age band: "

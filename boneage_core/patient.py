@@ -25,7 +25,7 @@ __all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'NOISY_FRAME', '
            'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags',
            'side_flags', 'body_part_flags', 'predict', 'noise_flags', 'jpeg_flags', 'age_unit_flags', 'crop_shares',
            'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options',
-           'add_input_options', 'predict_options', 'scored_rows', 'truth_summary', 'run_predict']
+           'add_input_options', 'predict_options', 'scored_rows', 'years_note', 'truth_summary', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -298,13 +298,21 @@ def scored_rows(t: pd.DataFrame) -> pd.DataFrame:
                          'pred': ok.bone_age_months.astype(float).values, 'lo95': ok.lo95.astype(float).values, 'hi95': ok.hi95.astype(float).values,
                          'flags': ok['flags'].fillna('').astype(str).values})
 
+def years_note(d: pd.DataFrame) -> str | None:
+    "A note when a label table's bone ages (`scored_rows`: `boneage`, `pred`) look like years: none above 19 while the predictions' median is over 24 months."
+    if not len(d) or d.boneage.max() > 19 or d.pred.median() <= 24: return None
+    return (f"the table's bone ages run from {d.boneage.min():g} to {d.boneage.max():g} while the predictions' median is {d.pred.median():.0f} months: "
+            "if the table gives years, multiply them by 12 (bone ages are read in months)")
+
 def truth_summary(t: pd.DataFrame):
-    "One line comparing the predictions with a label table's own bone ages (MAE, bias, n), or None when it has none."
+    "One line comparing the predictions with a label table's own bone ages (MAE, bias, n), or None when it has none; a second when those look like years (`years_note`)."
     if 'boneage_true' not in t: return None
     ok = scored_rows(t)
     if not len(ok): return None
     d = ok.pred - ok.boneage
-    return f"against the table's bone ages: MAE {d.abs().mean():.2f} months, bias {d.mean():+.2f}, RMSE {np.sqrt((d ** 2).mean()):.2f} (n={len(ok)})"
+    s = f"against the table's bone ages: MAE {d.abs().mean():.2f} months, bias {d.mean():+.2f}, RMSE {np.sqrt((d ** 2).mean()):.2f} (n={len(ok)})"
+    note = years_note(ok)
+    return s + (f"\n{note}" if note else '')
 
 def run_predict(a) -> int:
     "Run `boneage predict` with parsed arguments; the exit code."
