@@ -1,6 +1,7 @@
 """Ship trained runs as the package's default model: one run as it is, several as their ensemble (their average); calibrate the
 uncertainty on the validation split, check it and the error on the test split, and write `boneage_core/models/default.safetensors`
-(fp16) with that record in its metadata (`boneage card` shows it: MAE/RMSE/R²/bias with CIs, by sex and age band).
+(fp16) with that record in its metadata (`boneage card` shows it: MAE/RMSE/R²/bias with CIs, by sex and age band), each figure measured
+with the fp16 weights it ships.
 
     python scripts/ship_default_model.py RUN_DIR [RUN_DIR ...] [--data ../shared/data/rsna-bone-age-100px]
 
@@ -25,11 +26,12 @@ runs = [Path(r) for r in a.runs]; data = Path(a.data) if a.data else shared_data
 split = Path(a.split) if a.split else run_split(runs[0]/'model.safetensors') or runs[0]/'split.csv'
 df = get_split(read_kaggle(data), split)          # the split the runs were trained with
 va, te = df[df.split == 'valid'], df[df.split == 'test']
+tmp = Path(tempfile.mkdtemp(prefix='boneage-ship-')); atexit.register(shutil.rmtree, tmp, True)
 src = runs[0]/'model.safetensors'
 if len(runs) > 1:
-    tmp = Path(tempfile.mkdtemp(prefix='boneage-ship-')); atexit.register(shutil.rmtree, tmp, True)   # the members' average, read below
-    src = combine_models([r/'model.safetensors' for r in runs], tmp/'ensemble.safetensors')
+    src = combine_models([r/'model.safetensors' for r in runs], tmp/'ensemble.safetensors')   # the members' average
     print(f'ensemble of {len(runs)} runs: {[r.name for r in runs]}')
+src = ship_model(src, tmp/'fp16.safetensors')   # the weights as the file holds them (fp16): the figures below are the shipped file's own
 vv = predict_views(src, va)
 valid = dict(valid_mae=float(np.abs(vv[:, 0] - va.boneage.values).mean()), valid_mae_tta=float(np.abs(vv.mean(1) - va.boneage.values).mean()))
 cal = fit_uncertainty(va.boneage.values, vv)   # what patient.calibrate does, without predicting twice

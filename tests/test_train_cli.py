@@ -51,12 +51,14 @@ def test_train_then_init_at_larger_size(tmp_path, capsys, own_cache):
     assert np.abs(p_a - p_b).mean() > 0.1                               # two different nets (b: a larger lr, so one epoch moves it), so the check below means something
     p_e = predict_months(m_e.float().eval(), cached_images(d, meta_e['preproc'], progress=False), d.male.values, meta_e['norm'])
     np.testing.assert_allclose(p_e, (p_a + p_b) / 2, atol=0.01)      # the average of the two
-    assert abs(meta_e['info']['valid_mae'] - np.abs(p_e - d.boneage.values).mean()) < 0.05
+    assert abs(meta_e['info']['valid_mae'] - np.abs(p_e - d.boneage.values).mean()) < 1e-3   # measured with the weights the file holds (fp16)
+    from boneage_core.patient import predict_views
+    assert abs(meta_e['info']['valid_mae'] - np.abs(predict_views(dst, d)[:, 0] - d.boneage.values).mean()) < 1e-9   # the shipped file's own figure, not its fp32 source's
     # its record of the split's figures (plain predictions), and the model card written from it
     perf = meta_e['info']['performance']
     t = apply_split(read_kaggle(data), a/'split.csv'); t = t[t.split == 'test'].reset_index(drop=True)
     p_t = predict_months(m_e.float().eval(), cached_images(t, meta_e['preproc'], progress=False), t.male.values, meta_e['norm'])
-    assert abs(perf['test']['metrics']['MAE'][0] - np.abs(p_t - t.boneage.values).mean()) < 0.05
+    assert abs(perf['test']['metrics']['MAE'][0] - np.abs(p_t - t.boneage.values).mean()) < 1e-3
     assert (perf['valid']['n'], perf['test']['n']) == (len(d), len(t))
     assert main(['card', '--model', str(dst)]) == 0
     card = capsys.readouterr().out
