@@ -1,7 +1,7 @@
 """`boneage train` end to end on phantoms (real fastai training, one epoch): a run, a run started from it at a larger size, the two
 shipped as one mixed-size ensemble with `scripts/ship_default_model.py` (and its model card) and taken apart again with `scripts/extract_members.py`,
-clear errors; a run trained with the framing and the processing varied (`--frame-jitter`, `--process-views`) and `scripts/robustness_check.py` on it."""
-import json, pytest, subprocess, sys
+clear errors; a run trained with the framing and the processing varied (`--frame-jitter`, `--process-views`), `scripts/robustness_check.py` and `scripts/frame_tta_check.py` on it."""
+import json, pytest, re, subprocess, sys
 from pathlib import Path
 import numpy as np
 from boneage_core.study import main
@@ -161,3 +161,15 @@ def test_jittered_run_and_its_check(tmp_path, capsys):
     assert {'noise 2%: shift', 'noise 4%: MAE', 'JPEG quality 50: mean_abs_shift'} <= set(tab.index) and list(tab.index).count('as given: MAE') == 1
     assert np.allclose(tab.loc['as given: MAE'], tab.loc['test MAE'], atol=1e-3)   # the framing check takes the whole (small) test split, as given
     assert 'b - a on valid: ' in r.stdout and 'b - a on test: ' in r.stdout
+    # resampled frames as more test-time views (`scripts/frame_tta_check.py`), on the same split; per-view predictions kept in --work
+    ftta = [sys.executable, 'scripts/frame_tta_check.py', str(b/'model.safetensors'), '--data', str(data), '--split', str(a/'split.csv'),
+            '--views', '2', '--work', str(tmp_path/'ftta')]
+    r = subprocess.run(ftta, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.count('all views equal (the rule): ') == 2 and '2 resampled views' in r.stdout
+    given = float(re.search(r'test \(\d+ images.*\n  as given: ([\d.]+);', r.stdout).group(1))
+    assert abs(given - tab.loc['test MAE', 'b']) < 1e-3                 # the frame as given: the model's own plain prediction
+    assert len(list((tmp_path/'ftta').glob('*.npy'))) == 2 * (1 + 2)
+    again = subprocess.run(ftta, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    result = lambda out: [l for l in out.splitlines() if 'months' in l or 'MAE' in l or 'views' in l]   # not the progress bars
+    assert again.returncode == 0 and result(again.stdout) == result(r.stdout) and '█' not in again.stdout   # read back from --work and the cache
