@@ -163,13 +163,15 @@ def test_jittered_run_and_its_check(tmp_path, capsys):
     assert 'b - a on valid: ' in r.stdout and 'b - a on test: ' in r.stdout
     # resampled frames as more test-time views (`scripts/frame_tta_check.py`), on the same split; per-view predictions kept in --work
     ftta = [sys.executable, 'scripts/frame_tta_check.py', str(b/'model.safetensors'), '--data', str(data), '--split', str(a/'split.csv'),
-            '--views', '2', '--work', str(tmp_path/'ftta')]
+            '--views', '2', '--process', 'gamma=0.8', '--work', str(tmp_path/'ftta')]
     r = subprocess.run(ftta, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.count('all views equal (the rule): ') == 2 and '2 resampled views' in r.stdout
+    assert r.stdout.count('all views equal (the rule): ') == 4 and '2 resampled views, 1 re-toned views' in r.stdout and 'gamma 0.8 ' in r.stdout
     given = float(re.search(r'test \(\d+ images.*\n  as given: ([\d.]+);', r.stdout).group(1))
     assert abs(given - tab.loc['test MAE', 'b']) < 1e-3                 # the frame as given: the model's own plain prediction
-    assert len(list((tmp_path/'ftta').glob('*.npy'))) == 2 * (1 + 2)
+    assert len(list((tmp_path/'ftta').glob('*.npy'))) == 2 * (1 + 2 + 1)
     again = subprocess.run(ftta, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     result = lambda out: [l for l in out.splitlines() if 'months' in l or 'MAE' in l or 'views' in l]   # not the progress bars
     assert again.returncode == 0 and result(again.stdout) == result(r.stdout) and '█' not in again.stdout   # read back from --work and the cache
+    bad = subprocess.run(ftta[:-2] + ['--process', 'gamma=99', '--work', str(tmp_path/'bad')], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    assert bad.returncode != 0 and bad.stderr.strip() == '--process gamma=99: gamma amount 99.0 outside [0.05, 20] (HOW=AMOUNT, e.g. gamma=0.8)'
