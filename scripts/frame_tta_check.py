@@ -9,8 +9,8 @@ moved by a random fraction of a pixel (resampled once, bilinear: `jitter_frame(s
 preprocessing (`cached_views`, as training's views do) and is predicted once, without the model's own TTA. Compared on the
 same images: the model's TTA (the frame as given, its four views) against the same four views plus one kind of extra views,
 all views weighted equally (the rule fixed before the run); the other weightings are printed for the record. The per-view
-predictions are kept in `--work` (a run can be stopped and started again)."""
-import argparse
+predictions are kept in `--work` (a run can be stopped and started again; one model file and split per folder)."""
+import argparse, hashlib
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -39,6 +39,11 @@ for spec in a.process:   # a bad one: its one line now (a range of one value, be
     except ValueError as e: raise SystemExit(f'--process {spec}: {e} (HOW=AMOUNT, e.g. gamma=0.8)')
 df = get_split(read_kaggle(data), a.split)
 m, meta = get_model(model)
+st = model.stat()   # what the kept predictions were made from: another model or split in the same --work is refused
+key = hashlib.sha256(f"{st.st_size} {st.st_mtime_ns} {','.join(f'{i}:{s}' for i, s in zip(df.id, df.split))}".encode()).hexdigest()[:16]
+kf = work/'key.txt'
+if kf.exists() and kf.read_text() != key: raise SystemExit(f'{work} keeps the views of another model file or split: give another --work')
+kf.write_text(key)
 
 def cached(name, make):
     f = work/f'{name}.npy'

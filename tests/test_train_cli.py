@@ -173,5 +173,7 @@ def test_jittered_run_and_its_check(tmp_path, capsys):
     again = subprocess.run(ftta, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     result = lambda out: [l for l in out.splitlines() if 'months' in l or 'MAE' in l or 'views' in l]   # not the progress bars
     assert again.returncode == 0 and result(again.stdout) == result(r.stdout) and '█' not in again.stdout   # read back from --work and the cache
+    other = subprocess.run([*ftta[:2], str(a/'model.safetensors'), *ftta[3:]], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    assert other.returncode != 0 and 'keeps the views of another model file or split' in other.stderr   # not b's kept views read as a's
     bad = subprocess.run(ftta[:-2] + ['--process', 'gamma=99', '--work', str(tmp_path/'bad')], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     assert bad.returncode != 0 and bad.stderr.strip() == '--process gamma=99: gamma amount 99.0 outside [0.05, 20] (HOW=AMOUNT, e.g. gamma=0.8)'
