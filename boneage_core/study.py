@@ -247,6 +247,7 @@ def write_index(out: Path, steps, title='boneage study') -> Path:
 def run_study(out='results', data=None, quick=False, only=None, force=False, seed=42, log=print, external=None, external_images=None,
               overrides=None, dry_run=False) -> Path | None:
     "Run the study notebooks in order (or only those named), then write the tables and the index page. `overrides`: `{step: {name: value}}` (`parse_overrides`); `dry_run`: log each step's parameters and run nothing."
+    nbs_dir()   # the study notebooks are there (a plain install has none), before anything is written
     out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)  # absolute: each notebook runs in its own folder
     from boneage_core.data import data_root
     data = data_root(data)
