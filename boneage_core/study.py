@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_study.ipynb #32f48ccf
 from __future__ import annotations
-import argparse, hashlib, importlib, json, os, sys, time, html
+import argparse, hashlib, importlib, json, os, re, sys, time, html
 from pathlib import Path
 import pandas as pd
 import boneage_core
@@ -12,8 +12,8 @@ import boneage_core
 # %% auto #0
 __all__ = ['STEPS', 'NOTEBOOKS', 'PACKAGES', 'COMMANDS', 'study_params', 'nbs_dir', 'StudyError', 'run_notebook',
            'notebook_params', 'check_overrides', 'parse_overrides', 'to_html', 'md_table', 'tex_table',
-           'environment_record', 'environment_line', 'write_tables', 'write_index', 'run_study', 'model_file',
-           'run_split', 'use_split', 'cli_parser', 'main']
+           'dependency_versions', 'read_pins', 'pin_differences', 'environment_record', 'environment_line',
+           'write_tables', 'write_index', 'run_study', 'model_file', 'run_split', 'use_split', 'cli_parser', 'main']
 
 # %% ../nbs/10_study.ipynb #6046782c
 STEPS = ('explore', 'train', 'evaluate', 'interpret', 'architectures', 'resolution', 'data_size')
@@ -166,6 +166,49 @@ def tex_table(df: pd.DataFrame, digits=2) -> str:
     rows = [' & '.join(esc(c) for c in d.columns) + r' \\ \midrule'] + [' & '.join(esc(v) for v in r) + r' \\' for r in d.values.tolist()]
     return '\\begin{tabular}{' + 'l' * len(d.columns) + '}\n\\toprule\n' + '\n'.join(rows) + '\n\\bottomrule\n\\end{tabular}\n'
 
+# %% ../nbs/10_study.ipynb #213f8f2e
+def _norm(name: str) -> str: return re.sub(r'[-_.]+', '-', name).lower()
+
+def dependency_versions(dist='boneage', extras=('dev',)) -> dict:
+    "Installed version of every package `dist` with `extras` needs, its requirements followed through theirs (markers evaluated here; `dist` left out)."
+    from importlib.metadata import distribution, PackageNotFoundError
+    from packaging.requirements import Requirement
+    out, seen, todo = {}, set(), [(dist, tuple(extras))]
+    while todo:
+        name, ex = todo.pop()
+        if (_norm(name), ex) in seen: continue
+        seen.add((_norm(name), ex))
+        try: d = distribution(name)
+        except PackageNotFoundError: continue                  # not installed: `pip check` reports that, not this
+        if _norm(name) != _norm(dist): out[_norm(d.metadata['Name'])] = d.version
+        for r in map(Requirement, d.requires or []):
+            if r.marker and not any(r.marker.evaluate({'extra': e}) for e in ex or ('',)): continue
+            todo.append((r.name, tuple(sorted(r.extras))))
+    return dict(sorted(out.items()))
+
+def read_pins(path) -> dict:
+    "The `name==version` lines of a constraints file (comments and blank lines skipped); anything else is an error."
+    pins = {}
+    for i, line in enumerate(Path(path).read_text().splitlines(), 1):
+        line = line.split('#', 1)[0].strip()
+        if not line: continue
+        m = re.fullmatch(r'([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;]+)', line)
+        if not m: raise ValueError(f'{path}, line {i}: {line!r} is not name==version')
+        pins[_norm(m[1])] = m[2]
+    return pins
+
+def pin_differences(pins: dict, installed: dict | None = None) -> dict:
+    "name -> [installed, pinned] for each needed package whose version is not the pinned one (pinned None: not in the file); pins this platform does not need are ignored."
+    installed = dependency_versions() if installed is None else installed
+    return {n: [v, pins.get(n)] for n, v in installed.items() if pins.get(n) != v}
+
+def _pins(root: Path) -> dict | None:
+    "How this environment compares with the checkout's constraints.txt; None without one (a plain install)."
+    f = root/'constraints.txt'
+    if not f.exists(): return None
+    try: return dict(file=f.name, differ=pin_differences(read_pins(f)))
+    except ValueError as e: return dict(file=f.name, error=str(e))
+
 # %% ../nbs/10_study.ipynb #1f1ee02c
 PACKAGES = ('torch', 'torchvision', 'fastai', 'timm', 'numpy', 'pandas', 'scikit-image', 'pydicom', 'papermill')
 
@@ -187,23 +230,34 @@ def _git(root: Path) -> dict | None:
     except (OSError, subprocess.SubprocessError): return None
 
 def environment_record(data=None) -> dict:
-    "Where a study step ran: boneage's version and git commit, Python and the main packages, the device, and the data with a checksum of each of its label files."
+    "Where a study step ran: boneage's version and git commit, Python and the main packages (and which differ from the checkout's constraints.txt), the device, and the data with a checksum of each of its label files."
     from importlib.metadata import version, PackageNotFoundError
     import platform, torch
     def ver(p):
         try: return version(p)
         except PackageNotFoundError: return None
     labels = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(Path(data).glob('*.csv'))} if data else None
-    return dict(boneage=boneage_core.__version__, git=_git(Path(boneage_core.__file__).resolve().parent.parent),
+    root = Path(boneage_core.__file__).resolve().parent.parent
+    return dict(boneage=boneage_core.__version__, git=_git(root),
                 python=platform.python_version(), platform=platform.platform(), packages={p: ver(p) for p in PACKAGES},
                 device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else _cpu_name(), cpus=os.cpu_count(),
-                data=str(data) if data else 'built-in phantoms', label_files=labels, started=time.strftime('%Y-%m-%d %H:%M:%S %Z'))
+                data=str(data) if data else 'built-in phantoms', label_files=labels, started=time.strftime('%Y-%m-%d %H:%M:%S %Z'),
+                pins=_pins(root))
+
+def _pins_line(pins) -> str:
+    "How the packages compare with constraints.txt, in a few words ('' where there was none)."
+    if not pins: return ''
+    if 'error' in pins: return f"; {pins['file']} unreadable"
+    d = pins['differ']
+    if not d: return f"; every package as {pins['file']} pins it"
+    named = ', '.join(f'{n} {a}' + (f' for {b}' if b else ' unpinned') for n, (a, b) in list(d.items())[:3])
+    return f"; {len(d)} package{'s' * (len(d) > 1)} not as {pins['file']} pins {'them' if len(d) > 1 else 'it'}: {named}{', ...' if len(d) > 3 else ''}"
 
 def environment_line(env: dict) -> str:
     "One line of an environment record, for the report's index."
     g = env.get('git'); pk = env.get('packages') or {}
     src = f"boneage {env.get('boneage')}" + (f" (git {g['commit'][:10]}{', with uncommitted changes' if g['dirty'] else ''})" if g else '')
-    return (f"{src}; " + ', '.join(f'{k} {v}' for k, v in pk.items() if v and k in ('torch', 'fastai', 'timm')) +
+    return (f"{src}; " + ', '.join(f'{k} {v}' for k, v in pk.items() if v and k in ('torch', 'fastai', 'timm')) + _pins_line(env.get('pins')) +
             f"; Python {env.get('python')}; {env.get('device')}, {env.get('cpus')} CPU cores; data: {env.get('data')}; started {env.get('started')}")
 
 

@@ -43,3 +43,41 @@ def test_document_links_resolve():
             elif anchor and anchor not in _anchors(dst): bad.append(f'{doc}: {target} (no such heading)')
     assert n >= 10, f'only {n} relative links found: the pattern is wrong'
     assert not bad, 'broken links:\n' + '\n'.join(bad)
+
+
+def test_constraints_pin_each_requirement_within_its_range():
+    """constraints.txt pins every requirement of pyproject.toml (with [dev]) at a version its range allows, and, for each pinned
+    package installed at its pinned version, that package's own requirements too (so `pip install -c` can resolve)."""
+    import tomllib
+    from importlib.metadata import distribution, PackageNotFoundError
+    from packaging.requirements import Requirement
+    from boneage_core.study import read_pins, _norm
+    pins = read_pins(ROOT/'constraints.txt')
+    proj = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']
+    fits = lambda r: pins.get(_norm(r.name)) is not None and r.specifier.contains(pins[_norm(r.name)], prereleases=True)
+    bad = [f'pyproject.toml: {r}, pinned {pins.get(_norm(r.name))}' for r in map(Requirement, proj['dependencies'] +
+           proj['optional-dependencies']['dev']) if not fits(r)]
+    checked = 0
+    for n, v in pins.items():
+        try: d = distribution(n)
+        except PackageNotFoundError: continue
+        if d.version != v: continue                                   # an environment installed from the ranges may differ
+        checked += 1
+        bad += [f'{n} {v}: {r}, pinned {pins.get(_norm(r.name))}' for r in map(Requirement, d.requires or [])
+                if not (r.marker and not r.marker.evaluate({'extra': ''})) and not fits(r)]
+    assert 'torch' in pins and 'nbdev' in pins and len(pins) > 100 and checked > 0
+    assert not bad, 'constraints.txt does not fit:\n' + '\n'.join(bad)
+
+
+def test_lock_env_writes_and_checks_pins(tmp_path):
+    "scripts/lock_env.py pins this environment's versions, finds no difference against its own file, and names one it is shown."
+    import subprocess, sys
+    from importlib.metadata import version
+    run = lambda *a: subprocess.run([sys.executable, str(ROOT/'scripts/lock_env.py'), *a], capture_output=True, text=True, timeout=120)
+    f = tmp_path/'c.txt'
+    r = run('--out', str(f), '--note', 'a test.'); assert r.returncode == 0, r.stderr
+    text = f.read_text()
+    assert text.startswith('# ') and 'a test.' in text and f"\ntorch=={version('torch')}\n" in text and '\nboneage==' not in text
+    r = run('--check', str(f)); assert r.returncode == 0 and 'every package' in r.stdout, r.stdout + r.stderr
+    f.write_text(text.replace(f"\ntorch=={version('torch')}\n", '\ntorch==0.0.1\n'))
+    r = run('--check', str(f)); assert r.returncode == 1 and f"torch: {version('torch')} installed, 0.0.1 pinned" in r.stdout, r.stdout
