@@ -169,6 +169,10 @@ def tex_table(df: pd.DataFrame, digits=2) -> str:
 # %% ../nbs/10_study.ipynb #213f8f2e
 def _norm(name: str) -> str: return re.sub(r'[-_.]+', '-', name).lower()
 
+def _applies(r, extras=()) -> bool:
+    "Whether requirement `r` (a `packaging` Requirement) holds here for a package needed with `extras`: its environment marker evaluated."
+    return not r.marker or any(r.marker.evaluate({'extra': e}) for e in extras or ('',))
+
 def dependency_versions(dist='boneage', extras=('dev',)) -> dict:
     "Installed version of every package `dist` with `extras` needs, its requirements followed through theirs (markers evaluated here; `dist` left out)."
     from importlib.metadata import distribution, PackageNotFoundError
@@ -182,7 +186,7 @@ def dependency_versions(dist='boneage', extras=('dev',)) -> dict:
         except PackageNotFoundError: continue                  # not installed: `pip check` reports that, not this
         if _norm(name) != _norm(dist): out[_norm(d.metadata['Name'])] = d.version
         for r in map(Requirement, d.requires or []):
-            if r.marker and not any(r.marker.evaluate({'extra': e}) for e in ex or ('',)): continue
+            if not _applies(r, ex): continue
             todo.append((r.name, tuple(sorted(r.extras))))
     return dict(sorted(out.items()))
 
