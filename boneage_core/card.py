@@ -4,9 +4,9 @@
 
 # %% ../nbs/15_card.ipynb #c9185e18
 from __future__ import annotations
-import hashlib, sys
+import sys
 from pathlib import Path
-from .model import load_model, ModelFileError, BoneAgeEnsemble, nets_summary
+from .model import load_model, ModelFileError, BoneAgeEnsemble, nets_summary, ID_DIGITS
 
 
 # %% auto #0
@@ -26,7 +26,7 @@ def card_record(model=None) -> dict:
     p = Path(model) if model else default_model_path()
     m, meta = load_model(p)
     nets = list(m.members) if isinstance(m, BoneAgeEnsemble) else [m]
-    return dict(file=p.name, bytes=p.stat().st_size, sha256=hashlib.sha256(p.read_bytes()).hexdigest(), meta=meta,
+    return dict(file=p.name, bytes=p.stat().st_size, sha256=meta['sha256'], meta=meta,
                 params=sum(t.numel() for t in m.parameters()), n_nets=len(nets), ensemble=isinstance(m, BoneAgeEnsemble),
                 archs=[n.arch for n in nets], arch_params={n.arch: sum(t.numel() for t in n.parameters()) for n in nets},
                 sizes=[n.input_size or meta['preproc'].size for n in nets])
@@ -158,7 +158,7 @@ def model_card(model=None, measured: dict | None = None) -> str:
     L = [f"# Model card: `{r['file']}`", '',
          "Bone age in months from a left-hand radiograph plus the patient's sex (the task of the RSNA Pediatric Bone Age Challenge 2017).", '',
          '| | |', '|---|---|',
-         f"| file | `{r['file']}`, {r['bytes'] / 1e6:.1f} MB, sha256 `{r['sha256'][:16]}…` |",
+         f"| file | `{r['file']}`, {r['bytes'] / 1e6:.1f} MB, sha256 `{r['sha256']}` (its first {ID_DIGITS} digits name it in prediction tables and reports) |",
          f"| format | {meta['format']}, written by boneage {meta.get('boneage_version', 'not recorded')}"
          + (f" with torch {libs['torch']}, torchvision {libs['torchvision']}, timm {libs['timm']}" if (libs := meta.get('libs')) else '') + " |",
          f"| network | {net}, grey input{', plus the sex input' if meta.get('use_sex') else ', image only'}; {r['params'] / 1e6:.1f} M parameters"

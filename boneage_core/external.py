@@ -41,9 +41,9 @@ def coverage_of(d: pd.DataFrame) -> float:
 def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, prefix='', tta=True, n_boot=1000, seed=0,
                       progress=True, log=None) -> dict:
     """Measure `model` (default: the shipped one) on every image of a label table with bone ages (`boneage_true`).
-    Returns `predictions` (one row per table row, with `error` for images that could not be used), `metrics`
+    Returns `model_sha256` (the model file's `model_id`), `predictions` (one row per table row, with `error` for images that could not be used), `metrics`
     (MAE/RMSE/R²/bias with 95% CIs), `breakdown` (by sex and age band, and the images the input checks flagged against the rest: `flag_breakdown`; each subset's interval coverage, `coverage95`), `coverage`, `n`, `n_failed`, `figure`, and with
-    `baseline` (another model file) `comparison`: model minus baseline MAE with a paired bootstrap CI and Wilcoxon p.
+    `baseline` (another model file) `comparison`: model minus baseline MAE with a paired bootstrap CI and Wilcoxon p, and the baseline's `baseline_sha256`.
     With `out`, writes predictions.csv, metrics.csv, breakdown.csv (+ comparison.csv) and evaluation.png there, each name after `prefix`."""
     items = items_from(labels, images=images)
     if 'boneage_true' not in items or items.boneage_true.isna().all():
@@ -52,17 +52,17 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
     d = scored_rows(t)
     if len(d) < 2: raise ValueError(f"{labels}: {len(d)} image(s) could be predicted and have a bone age; at least 2 are needed")
     cov = {'coverage95': coverage_of}   # is the stated interval as good in each subset (the youngest, whom the model over-reads)?
-    r = dict(predictions=t, n=len(d), n_failed=int((t.error != '').sum()), metrics=metric_table(d.boneage, d.pred, n_boot, seed),
+    r = dict(model_sha256=t.model_sha256.iloc[0], predictions=t, n=len(d), n_failed=int((t.error != '').sum()), metrics=metric_table(d.boneage, d.pred, n_boot, seed),
              breakdown=pd.concat([breakdown(d, n_boot=n_boot, seed=seed, extra=cov), flag_breakdown(d, n_boot, seed, extra=cov)], ignore_index=True), coverage=coverage_of(d))
     r['figure'] = evaluation_figure(d, title=f"{Path(labels).parent.name}/{Path(labels).name}: {len(d)} images")
     if baseline is not None:
-        b = scored_rows(predict_table(items, baseline, tta=tta, progress=progress)).set_index('id').pred
+        bt = predict_table(items, baseline, tta=tta, progress=progress); b = scored_rows(bt).set_index('id').pred
         both = d[d.id.isin(b.index)]
-        r['comparison'] = paired_comparison(both.boneage.values, both.pred.values, b.loc[both.id].values, seed=seed)
+        r['comparison'] = {**paired_comparison(both.boneage.values, both.pred.values, b.loc[both.id].values, seed=seed), 'baseline_sha256': bt.model_sha256.iloc[0]}
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         t.to_csv(out/f'{prefix}predictions.csv', index=False, float_format='%.2f')
-        r['metrics'].assign(n=len(d), coverage95=r['coverage']).to_csv(out/f'{prefix}metrics.csv')
+        r['metrics'].assign(n=len(d), coverage95=r['coverage'], model_sha256=r['model_sha256']).to_csv(out/f'{prefix}metrics.csv')
         r['breakdown'].to_csv(out/f'{prefix}breakdown.csv', index=False)
         if 'comparison' in r: pd.DataFrame([r['comparison']]).to_csv(out/f'{prefix}comparison.csv', index=False)
         r['figure'].savefig(out/f'{prefix}evaluation.png', dpi=120, bbox_inches='tight')
@@ -86,7 +86,7 @@ def evaluation_summary(r: dict) -> str:
     "The figures of `evaluate_labelled` as a few readable lines."
     m = r['metrics']
     f = lambda k, d=2, sg='': f"{m.loc[k, 'value']:{sg}.{d}f} [{m.loc[k, 'ci_lo']:{sg}.{d}f}, {m.loc[k, 'ci_hi']:{sg}.{d}f}]"
-    s = [f"{r['n']} images measured" + (f" ({r['n_failed']} could not be used)" if r['n_failed'] else ''),
+    s = [f"{r['n']} images measured with model {r['model_sha256']}" + (f" ({r['n_failed']} could not be used)" if r['n_failed'] else ''),
          f"MAE {f('MAE')} months, RMSE {f('RMSE')}, R² {f('R2', 3)}, bias {f('bias', sg='+')} (95% bootstrap CIs)"]
     note = years_note(scored_rows(r['predictions']))   # a table in years (the Digital Hand Atlas lists years)
     if note: s.append(note)
@@ -97,7 +97,7 @@ def evaluation_summary(r: dict) -> str:
     s.append('; '.join(f"{x.subset} {x.MAE:.2f} (n={x.n})" for x in b.itertuples()))
     if 'comparison' in r:
         c = r['comparison']
-        s.append(f"vs the other model, same {c['n']} images: MAE difference {c['diff']:+.2f} [{c['ci_lo']:+.2f}, {c['ci_hi']:+.2f}], Wilcoxon p {c['wilcoxon_p']:.3g}")
+        s.append(f"vs the other model ({c['baseline_sha256']}), same {c['n']} images: MAE difference {c['diff']:+.2f} [{c['ci_lo']:+.2f}, {c['ci_hi']:+.2f}], Wilcoxon p {c['wilcoxon_p']:.3g}")
     return '\n'.join(s)
 
 def run_evaluate(a) -> int:

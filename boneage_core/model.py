@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_model.ipynb #b7a0e047
 from __future__ import annotations
-import copy, functools, json, os
+import copy, functools, hashlib, json, os
 from collections import Counter
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
@@ -13,12 +13,12 @@ from .preprocess import PreprocConfig, default_cache_dir
 import boneage_core
 
 # %% auto #0
-__all__ = ['OFFLINE_WEIGHTS', 'AGE_BINS_SD', 'MODEL_FORMAT', 'state_mismatch', 'TVMobileNetV2', 'mobilenet_v2_offline_weights',
-           'efficientnet_lite_offline_weights', 'efficientnet_lite0_offline_weights', 'timm_weights_file',
-           'create_backbone', 'age_bins', 'BoneAgeNet', 'BoneAgeEnsemble', 'nets_summary', 'for_inference',
-           'channels_last', 'tune_cpu_malloc', 'Norm', 'to_input', 'predict_months', 'ModelFileError', 'lib_versions',
-           'save_model', 'model_meta', 'load_model', 'start_record', 'member_record', 'combine_models',
-           'extract_members']
+__all__ = ['OFFLINE_WEIGHTS', 'AGE_BINS_SD', 'MODEL_FORMAT', 'ID_DIGITS', 'state_mismatch', 'TVMobileNetV2',
+           'mobilenet_v2_offline_weights', 'efficientnet_lite_offline_weights', 'efficientnet_lite0_offline_weights',
+           'timm_weights_file', 'create_backbone', 'age_bins', 'BoneAgeNet', 'BoneAgeEnsemble', 'nets_summary',
+           'for_inference', 'channels_last', 'tune_cpu_malloc', 'Norm', 'to_input', 'predict_months', 'ModelFileError',
+           'lib_versions', 'save_model', 'model_meta', 'load_model', 'model_id', 'start_record', 'member_record',
+           'combine_models', 'extract_members']
 
 # %% ../nbs/05_model.ipynb #cdc99cd5
 def _grey_stem(w):
@@ -89,7 +89,6 @@ def timm_weights_file(arch, path, cache_dir=None) -> str:
     if len(sd) != len(ref) or bad is not None:
         where = f"tensor {bad}: {list(sd)[bad]} {tuple(list(sd.values())[bad].shape)} vs {list(ref)[bad]} {tuple(list(ref.values())[bad].shape)}" if bad is not None else ''
         raise ValueError(f"{path}: its {len(sd)} tensors do not line up with timm's {arch!r} ({len(ref)} tensors) {where}".strip())
-    import hashlib
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]   # the content, not the name: a changed file is converted again
     dst = Path(cache_dir or default_cache_dir()/'weights')/f"{Path(path).stem}-{digest}-as-{arch}.pth"
     if not dst.exists():
@@ -289,16 +288,23 @@ def model_meta(path) -> dict:
     return _typed(_raw_meta(path))
 
 def load_model(path, device='cpu'):
-    "Load a model file written by `save_model`: `(BoneAgeNet or BoneAgeEnsemble in eval mode, metadata dict)`; torch's random state is left as it was."
-    from safetensors.torch import load_file
+    "Load a model file written by `save_model`: `(BoneAgeNet or BoneAgeEnsemble in eval mode, metadata dict)`, the metadata with the file's `sha256` (`model_id`); torch's random state is left as it was."
+    from safetensors.torch import load
     path = Path(path); meta = _raw_meta(path)
     try:
         with torch.random.fork_rng(devices=[]): model = _build(meta)   # its random init is overwritten: leave the caller's random stream as it was
     except Exception as e: raise ModelFileError(path, f"cannot build architecture {meta.get('arch')!r}: {e}{_lib_note(meta)}") from None
-    sd = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+    data = path.read_bytes()   # read once: the weights and the checksum of the same bytes
+    sd = {k: v.float() if v.is_floating_point() else v for k, v in load(data).items()}
     if bad := state_mismatch(model, sd): raise ModelFileError(path, f"weights do not fit architecture {meta['arch']!r}: {bad}{_lib_note(meta)}")
     model.load_state_dict(sd)
-    return model.to(device).eval(), _typed(meta)
+    return model.to(device).eval(), {**_typed(meta), 'sha256': hashlib.sha256(data).hexdigest()}
+
+ID_DIGITS = 12
+
+def model_id(meta: dict) -> str:
+    "The first 12 hex digits of the SHA-256 of the file `load_model` read `meta` from, as git shortens a commit: it names the file's exact content, where every shipped version is called `default.safetensors`; prediction tables, reports and the model card give it. '' for metadata read from the header alone (`model_meta`)."
+    return (meta.get('sha256') or '')[:ID_DIGITS]
 
 # %% ../nbs/05_model.ipynb #a1aea84c
 def start_record(path, depth=8) -> dict | None:

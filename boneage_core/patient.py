@@ -12,7 +12,7 @@ from fastprogress.fastprogress import progress_bar
 from .io import read_radiograph, to_float01, RadiographError, frame_noise
 from .data import IMAGE_EXTS, index_images, is_image_file, image_id, parse_sex, normalize_ids
 from .preprocess import cached_images
-from .model import ModelFileError, predict_months
+from .model import ModelFileError, predict_months, model_id
 from .predict import get_model, prepare, to_training_frame
 from .clinical import compare_to_age
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
@@ -62,6 +62,7 @@ class Prediction:
     category: str | None = None
     flags: str = ''                 # the input checks' warnings, '; '-separated (no flag holds '; ': `flags.split('; ')` gives each back)
     source: str = ''
+    model_sha256: str = ''          # the model file that made it (`model.model_id`: the first 12 hex digits of its SHA-256)
     def __str__(self):
         y, m = divmod(round(self.bone_age_months), 12)
         s = (f"{self.source or 'image'}: bone age {self.bone_age_months:.1f} months ({y} y {m} m), "
@@ -82,7 +83,7 @@ def _prediction(views, male, age, meta, source='', flags=()) -> Prediction:
     flags = list(flags) + ([] if cal else ['uncertainty not calibrated for this model'])
     a, b = _train_range(meta)
     if not a <= pred <= b: flags.append(f"prediction outside the training range ({a:g}-{b:g} months)")
-    p = Prediction(pred, sd, lo, hi, bool(male), source=str(source))
+    p = Prediction(pred, sd, lo, hi, bool(male), source=str(source), model_sha256=model_id(meta))
     if age is not None and not pd.isna(age):
         c = compare_to_age(pred, age, bool(male))
         p.chronological_age_months, p.ba_minus_ca_months, p.gp_sd_months = float(age), c['ba_minus_ca_months'], c['gp_sd_months']
@@ -244,7 +245,7 @@ def items_from(path, male=None, age=None, images=None) -> pd.DataFrame:
 
 # %% ../nbs/13_patient.ipynb #59c209db
 OUT_COLUMNS = ['id', 'bone_age_months', 'uncertainty_months', 'lo95', 'hi95', 'male', 'chronological_age_months',
-               'ba_minus_ca_months', 'gp_sd_months', 'z_score', 'category', 'flags', 'error', 'path']
+               'ba_minus_ca_months', 'gp_sd_months', 'z_score', 'category', 'flags', 'error', 'path', 'model_sha256']
 
 def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=True, log=None) -> pd.DataFrame:
     "Predict every row of `items` (id, path, male, age); a file that cannot be used gets its one-line `error` and the rest go on."
@@ -257,7 +258,7 @@ def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=Tru
         for (i, _, male, age, src, fl), v in zip(batch, views): rows[i].update(asdict(_prediction(v, male, age, meta, src, fl)))
         batch.clear()
     for i, it in enumerate(progress_bar(list(items.itertuples(index=False))) if progress else items.itertuples(index=False)):
-        row = dict(id=it.id, path=it.path, error=''); rows.append(row)
+        row = dict(id=it.id, path=it.path, error='', model_sha256=model_id(meta)); rows.append(row)   # each row names the model file, a failed one too
         if 'boneage_true' in items: row['boneage_true'] = it.boneage_true
         try:
             if not isinstance(it.path, str) or not it.path: raise RadiographError(it.id, "image file not found for this id")

@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 from fastprogress.fastprogress import progress_bar
 from . import __version__
 from .io import to_float01, RadiographError
-from .model import ModelFileError, nets_summary
+from .model import ModelFileError, nets_summary, model_id
 from .predict import get_model, default_model_path
 from .clinical import plot_reference
 from .patient import Prediction, add_input_options, items_from, TABLE_EXTS, _load, _checked_input, _predict_checked
@@ -27,14 +27,15 @@ RESEARCH_ONLY = "For research only: not a medical device, not validated for clin
 def _ym(months) -> str: y, m = divmod(round(float(months)), 12); return f"{y} y {m} m"
 
 def model_line(meta: dict, name: str, tta=True) -> str:
-    "The model, its nets, and the MAE recorded in its file (validation, and test where recorded), as `predict` was run (with or without TTA)."
+    "The model (its name and, for a loaded file, `model_id`), its nets, and the MAE recorded in its file (validation, and test where recorded), as `predict` was run (with or without TTA)."
     info, nets = meta.get('info') or {}, meta.get('members') or [dict(arch=meta['arch'])]
     if tta and info.get('valid_mae_tta') is not None:   # the file's test figure is with TTA too
         val, test, how = info['valid_mae_tta'], (info.get('test_split') or {}).get('mae'), 'with TTA'
     else: val, test, how = info.get('valid_mae'), None, 'one view'
     err = (f"validation MAE {val:.2f} months" + (f", test {test:.2f}" if test is not None else '') + f" ({how})"
            if val is not None else 'no measured error recorded in the file')
-    return f"Model: {name} ({nets_summary([n['arch'] for n in nets], times='x')}, {meta['preproc'].size} px); {err}"
+    sha = f", sha256 {model_id(meta)}" if model_id(meta) else ''
+    return f"Model: {name}{sha} ({nets_summary([n['arch'] for n in nets], times='x')}, {meta['preproc'].size} px); {err}"
 
 def report_lines(p: Prediction, meta: dict, name: str, sex_from='given', age_from='given', tta=True, reference=None) -> list[str]:
     "The report's findings as lines: bone age and 95% interval (and a `reference` bone age, e.g. a label table's, with the difference), sex and chronological age with their sources, BA - CA with the Z-score, the flags, the model."
