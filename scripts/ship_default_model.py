@@ -7,7 +7,7 @@ with the fp16 weights it ships.
 
 Each RUN_DIR is a `train()` output folder (model.safetensors); the split is read from `--split`, else split.csv beside the first
 run or in its parent study folder, else made the same seeded way the study makes it."""
-import argparse, atexit, json, shutil, tempfile
+import argparse, atexit, hashlib, json, shutil, tempfile
 from pathlib import Path
 import numpy as np
 from boneage_core.data import read_kaggle, get_split, shared_data
@@ -42,4 +42,7 @@ performance = dict(valid=perf(va, vv), test=perf(te, tv))
 print('validation:', json.dumps(valid)); print('calibration (valid):', json.dumps(cal)); print('test split (TTA):', json.dumps(ev))
 ship_model(src, a.dst, uncertainty=cal, training_frame_side=100, test_split=ev, performance=performance, **valid,
            train_range=(float(df[df.split == 'train'].boneage.min()), float(df[df.split == 'train'].boneage.max())))
-print('shipped', a.dst)
+sha = hashlib.sha256(Path(a.dst).read_bytes()).hexdigest()
+print('shipped', a.dst, 'sha256', sha)
+print(f"model id {sha[:12]}: as the shipped file, give it its row in STUDY.md's Every version shipped (scripts/model_history.py, once committed), "
+      "the README's id and the card (boneage card --out boneage_core/models/default.md)")

@@ -1,5 +1,5 @@
 """The project's licence and citation files agree with its package metadata (a release bumps one version, not two);
-the documents' links lead somewhere."""
+the documents' links lead somewhere; constraints.txt fits pyproject.toml; STUDY.md lists every shipped model version."""
 import re
 from importlib.metadata import metadata
 from pathlib import Path
@@ -81,3 +81,31 @@ def test_lock_env_writes_and_checks_pins(tmp_path):
     r = run('--check', str(f)); assert r.returncode == 0 and 'every package' in r.stdout, r.stdout + r.stderr
     f.write_text(text.replace(f"\ntorch=={version('torch')}\n", '\ntorch==0.0.1\n'))
     r = run('--check', str(f)); assert r.returncode == 1 and f"torch: {version('torch')} installed, 0.0.1 pinned" in r.stdout, r.stdout
+
+
+def test_documents_name_the_shipped_model_file():
+    "STUDY.md's table of shipped versions starts with the file shipped now, by the id prediction tables give (`model_id`), and the README names that id."
+    import hashlib
+    from boneage_core.model import ID_DIGITS
+    sha = hashlib.sha256((ROOT/'boneage_core/models/default.safetensors').read_bytes()).hexdigest()[:ID_DIGITS]
+    rows = re.findall(r'^\| `([0-9a-f]{12})` \|', (ROOT/'STUDY.md').read_text(), flags=re.M)
+    assert rows and rows[0] == sha, f'STUDY.md, Every version shipped: first row {rows[:1]}, the shipped file is {sha} (scripts/model_history.py)'
+    assert f'`{sha}` for the file shipped now' in (ROOT/'README.md').read_text()
+
+
+def test_model_history_lists_every_shipped_version(tmp_path):
+    "scripts/model_history.py, from the git history: every version of the shipped file with its own figures, as STUDY.md lists them; a wrong figure fails the check."
+    import subprocess, sys, pytest
+    git = subprocess.run(['git', '-C', str(ROOT), 'rev-parse', '--is-shallow-repository'], capture_output=True, text=True)
+    if git.stdout.strip() != 'false':
+        pytest.skip('not a full git checkout (no history, or a shallow clone): git fetch --unshallow to check the table of shipped versions')
+    run = lambda *a: subprocess.run([sys.executable, str(ROOT/'scripts/model_history.py'), *a], capture_output=True, text=True, timeout=300)
+    r = run(); assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().split('\n')
+    assert len(lines) >= 2 + 8 and lines[-1].startswith('| `87605e29518e` | 2026-11-23 | 9012616 | 1 × `tv_mobilenet_v2` | 112 px | 9.92 |'), lines[-1]   # the first, interim model
+    r = run('--check', str(ROOT/'STUDY.md')); assert r.returncode == 0, r.stdout
+    study = (ROOT/'STUDY.md').read_text(); row = lines[-1]
+    (tmp_path/'S.md').write_text(study.replace(row, row.replace('| 9.92 |', '| 9.91 |')))
+    r = run('--check', str(tmp_path/'S.md')); assert r.returncode == 1 and 'does not list the shipped versions' in r.stdout, r.stdout
+    (tmp_path/'S.md').write_text(study.replace(row, row.replace('| 9012616 |', '| – |')))   # a commit cell not filled in yet: still the same versions
+    r = run('--check', str(tmp_path/'S.md')); assert r.returncode == 0 and 'without the commit' in r.stdout, r.stdout
