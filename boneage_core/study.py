@@ -91,7 +91,7 @@ def run_notebook(step, params, out: Path, force=False, log=print) -> Path:
         log(f"[{step}] complete already: skipped (--force to run it again)"); return nb_out
     done.unlink(missing_ok=True)
     t0 = time.time(); log(f"[{step}] running {NOTEBOOKS[step]} ...")
-    (d/'environment.json').write_text(json.dumps(environment_record(params.get('data')), indent=1))
+    (d/'environment.json').write_text(json.dumps(environment_record(params.get('data'), params), indent=1))
     err = d/'stderr.log'   # the kernel process's own stderr, kept where it wrote any
     try:
         with open(err, 'wb') as f:
@@ -233,8 +233,8 @@ def _git(root: Path) -> dict | None:
         return dict(commit=c.stdout.strip(), dirty=bool(run('status', '--porcelain', '--untracked-files=no').stdout.strip()))
     except (OSError, subprocess.SubprocessError): return None
 
-def environment_record(data=None) -> dict:
-    "Where a study step ran: boneage's version and git commit, Python and the main packages (and which differ from the checkout's constraints.txt), the device, and the data with a checksum of each of its label files."
+def environment_record(data=None, params=None) -> dict:
+    "Where a study step ran: boneage's version and git commit, Python and the main packages (and which differ from the checkout's constraints.txt), the device, the data with a checksum of each of its label files, and the SHA-256 of each model file a parameter of the step names (`params`: e.g. the evaluation step's `model`)."
     from importlib.metadata import version, PackageNotFoundError
     import platform, torch
     def ver(p):
@@ -245,8 +245,14 @@ def environment_record(data=None) -> dict:
     return dict(boneage=boneage_core.__version__, git=_git(root),
                 python=platform.python_version(), platform=platform.platform(), packages={p: ver(p) for p in PACKAGES},
                 device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else _cpu_name(), cpus=os.cpu_count(),
-                data=str(data) if data else 'built-in phantoms', label_files=labels, started=time.strftime('%Y-%m-%d %H:%M:%S %Z'),
-                pins=_pins(root))
+                data=str(data) if data else 'built-in phantoms', label_files=labels, model_files=_model_files(params),
+                started=time.strftime('%Y-%m-%d %H:%M:%S %Z'), pins=_pins(root))
+
+def _model_files(params) -> dict | None:
+    "`{parameter: SHA-256}` of each parameter that names a model file (`.safetensors`) that exists; None where none does."
+    files = {k: hashlib.sha256(Path(v).read_bytes()).hexdigest() for k, v in (params or {}).items()
+             if isinstance(v, str) and v.endswith('.safetensors') and os.path.isfile(v)}
+    return files or None
 
 def _pins_line(pins) -> str:
     "How the packages compare with constraints.txt, in a few words ('' where there was none)."
@@ -261,8 +267,9 @@ def environment_line(env: dict) -> str:
     "One line of an environment record, for the report's index."
     g = env.get('git'); pk = env.get('packages') or {}
     src = f"boneage {env.get('boneage')}" + (f" (git {g['commit'][:10]}{', with uncommitted changes' if g['dirty'] else ''})" if g else '')
+    models = ''.join(f"; {k} {v[:12]}" for k, v in (env.get('model_files') or {}).items())   # the parameter and its file's 12 digits (`model.model_id`), as prediction tables give them
     return (f"{src}; " + ', '.join(f'{k} {v}' for k, v in pk.items() if v and k in ('torch', 'fastai', 'timm')) + _pins_line(env.get('pins')) +
-            f"; Python {env.get('python')}; {env.get('device')}, {env.get('cpus')} CPU cores; data: {env.get('data')}; started {env.get('started')}")
+            f"; Python {env.get('python')}; {env.get('device')}, {env.get('cpus')} CPU cores; data: {env.get('data')}{models}; started {env.get('started')}")
 
 
 # %% ../nbs/10_study.ipynb #076f1cb0

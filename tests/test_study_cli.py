@@ -1,5 +1,5 @@
 "`boneage study` end to end on a tiny notebook set (papermill for real): reports, tables, index, environment records, skip on re-run, clear failure."
-import json, subprocess, sys
+import hashlib, json, subprocess, sys
 from importlib.metadata import version
 import nbformat
 import pytest
@@ -49,6 +49,9 @@ def test_study_writes_report(tiny_nbs, tmp_path, capsys):
     assert main(['study', '--out', str(out), '--quick', '--only', 'evaluate']) == 0 and 'skipped' in capsys.readouterr().out
     (out/'train'/'model.safetensors').write_bytes(b'a retrained model')
     assert main(['study', '--out', str(out), '--quick', '--only', 'evaluate']) == 0 and 'running' in capsys.readouterr().out
+    sha = hashlib.sha256(b'a retrained model').hexdigest()   # the model file the evaluation read, exactly
+    assert json.loads((out/'evaluate'/'environment.json').read_text())['model_files'] == {'model': sha}
+    assert env['model_files'] is None and f'; model {sha[:12]}; started' in (out/'index.html').read_text()
 
 
 def test_study_failure_is_clear(tiny_nbs, tmp_path, capsys):
