@@ -227,7 +227,7 @@ def phantom_check(signal, n=400, size=64, epochs=8, n_eval=24, seed=0, tmp=None,
 # %% ../nbs/14_interpret.ipynb #e1a00002
 _unfused = {}
 def explain(image, male: bool | None = None, model=None, sigma=None) -> dict:
-    "Why one radiograph (path or array) gets its bone age: model input `x`, prediction `pred` (no TTA), `gradcam` map, coarse `zones`, and `table`: per zone the signed `shift` and `effect` (months) of blurring it, its `area` and `share` of the summed effect."
+    "Why one radiograph (path or array) gets its bone age: model input `x`, prediction `pred` (no TTA), `gradcam` map, coarse `zones`, and `table`: per zone the signed `shift` and `effect` (months) of blurring it, its `area` and `share` of the summed effect; `model_sha256`, the model file's `model_id`."
     from boneage_core.predict import get_model
     from boneage_core.patient import _checked_input
     x, male, _, source, flags = _checked_input(image, male, None, get_model(model)[1])
@@ -236,7 +236,7 @@ def explain(image, male: bool | None = None, model=None, sigma=None) -> dict:
 def _explain_checked(x, male, source, flags, model=None, sigma=None) -> dict:
     "`explain` of a model input `x` that passed `_checked_input`."
     from boneage_core.predict import get_model, default_model_path
-    from boneage_core.model import load_model
+    from boneage_core.model import load_model, model_id
     fast, meta = get_model(model)
     z = coarse_zones(x)
     pred = float(predict_months(fast, x[None], [male], meta['norm'])[0])
@@ -245,7 +245,7 @@ def _explain_checked(x, male, source, flags, model=None, sigma=None) -> dict:
     key = str(model or default_model_path())
     if key not in _unfused: _unfused.clear(); _unfused[key] = load_model(key)[0]   # gradients: the unfused net, kept for the next image
     g = gradcam(_unfused[key], x[None], [male], meta['norm'])[0]
-    return dict(source=source, male=male, pred=pred, x=x, zones=z, gradcam=g, table=t, flags=flags)
+    return dict(source=source, male=male, pred=pred, x=x, zones=z, gradcam=g, table=t, flags=flags, model_sha256=model_id(meta))
 
 def plot_explanation(e: dict):
     "The model input, its Grad-CAM, and each coarse zone coloured by the months its blur moves the prediction."
@@ -286,7 +286,7 @@ def run_explain(a) -> int:
         print(f"boneage explain: {ex}", file=sys.stderr); return 1
     out = Path(a.out or f"explain-{Path(a.image).stem}.png")
     plot_explanation(e).savefig(out, dpi=120, bbox_inches='tight')
-    print(f"{e['source']}: {e['pred']:.1f} months ({'boy' if e['male'] else 'girl'}; one view, no TTA)" + (f" [{'; '.join(e['flags'])}]" if e['flags'] else ''))
+    print(f"{e['source']}: {e['pred']:.1f} months ({'boy' if e['male'] else 'girl'}; one view, no TTA; model {e['model_sha256']})" + (f" [{'; '.join(e['flags'])}]" if e['flags'] else ''))
     print('zone blurred: change of the predicted age (months)')
     print(e['table'].round({'shift': 1, 'effect': 1, 'area': 0, 'share': 2}).to_string())
     print(f"figure: {out}")
