@@ -428,7 +428,17 @@ def _process_kinds(a):
     return processing_kinds(a.process_kinds)
 
 def main(argv=None):
-    "The `boneage` console command: imports only the module of the subcommand it runs, so `boneage --help` answers at once."
+    "The `boneage` console command: imports only the module of the subcommand it runs, so `boneage --help` answers at once. Output into a pipe whose reader has gone (`boneage predict DIR | head`) ends it quietly, exit code 1."
+    try:
+        code = _main(argv)
+        sys.stdout.flush()   # a reader that left after the last line shows here, not in Python's own flush at exit
+        return code
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # so that the flush at exit does not fail again
+        return 1
+
+def _main(argv=None):
+    "`main`, apart from a closed pipe."
     argv = sys.argv[1:] if argv is None else list(argv)
     cmd = next((x for x in argv if not x.startswith('-')), None)   # the top level's options (--help, --version) take no value
     a = cli_parser(only=[cmd]).parse_args(argv)

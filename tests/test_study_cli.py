@@ -151,3 +151,12 @@ def test_study_kernel_is_not_interrupted_at_shutdown(tmp_path):
     f = tmp_path/'sigint.txt'
     assert asyncio.run(shut_down(f)) is False   # the shutdown request ended it
     assert not f.exists(), f.read_text()
+
+
+def test_a_closed_pipe_ends_quietly():
+    "`boneage card | head -1` and the like: once the reader has gone, the command stops without a traceback, exit code 1."
+    import os
+    r, w = os.pipe(); os.close(r)   # a reader that has already gone: the first write fails (EPIPE), as it would later in `| head`
+    try: p = subprocess.run([sys.executable, '-m', 'boneage_core.study', 'card'], stdout=w, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally: os.close(w)
+    assert p.returncode == 1 and 'Traceback' not in p.stderr and 'Exception ignored' not in p.stderr, p.stderr
