@@ -248,6 +248,8 @@ def environment_record(data=None, params=None) -> dict:
                 data=str(data) if data else 'built-in phantoms', label_files=labels, model_files=_model_files(params),
                 started=time.strftime('%Y-%m-%d %H:%M:%S %Z'), pins=_pins(root))
 
+def _short(sha: str) -> str: return sha[:12]   # a model file's id, as `model.model_id` gives it (that module imports torch)
+
 def _model_files(params) -> dict | None:
     "`{parameter: SHA-256}` of each parameter that names a model file (`.safetensors`) that exists; None where none does."
     files = {k: hashlib.sha256(Path(v).read_bytes()).hexdigest() for k, v in (params or {}).items()
@@ -267,7 +269,7 @@ def environment_line(env: dict) -> str:
     "One line of an environment record, for the report's index."
     g = env.get('git'); pk = env.get('packages') or {}
     src = f"boneage {env.get('boneage')}" + (f" (git {g['commit'][:10]}{', with uncommitted changes' if g['dirty'] else ''})" if g else '')
-    models = ''.join(f"; {k} {v[:12]}" for k, v in (env.get('model_files') or {}).items())   # the parameter and its file's 12 digits (`model.model_id`), as prediction tables give them
+    models = ''.join(f"; {k} {_short(v)}" for k, v in (env.get('model_files') or {}).items())   # the parameter and its file's id, as prediction tables give it
     return (f"{src}; " + ', '.join(f'{k} {v}' for k, v in pk.items() if v and k in ('torch', 'fastai', 'timm')) + _pins_line(env.get('pins')) +
             f"; Python {env.get('python')}; {env.get('device')}, {env.get('cpus')} CPU cores; data: {env.get('data')}{models}; started {env.get('started')}")
 
@@ -366,10 +368,19 @@ COMMANDS = {   # the subcommands other modules run: name -> (module, one-line he
                "bone age with its interval on the Greulich-Pyle chart, the checks' flags, where the model looked"),
 }
 
+class _Version(argparse.Action):
+    "`boneage --version`: the release and the shipped model's id (the file hashed here: no torch imported)."
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help="show boneage's release and the shipped model's id, and exit"):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+    def __call__(self, parser, namespace, values, option_string=None):
+        f = Path(boneage_core.__file__).parent/'models'/'default.safetensors'
+        print(f"boneage {boneage_core.__version__}; " + (f"shipped model {_short(hashlib.sha256(f.read_bytes()).hexdigest())}" if f.exists() else 'no model shipped in this install'))
+        parser.exit()
+
 def cli_parser(only=None) -> argparse.ArgumentParser:
     "The `boneage` command's parser (its `train` defaults are `TrainConfig`'s: a test below checks that they agree). `only`: the `COMMANDS` whose modules to import for their options (default: all); the others are listed by name and help only, as importing a module that loads torch and fastai takes seconds."
     ap = argparse.ArgumentParser(prog='boneage', description='Bone age from hand radiographs: the reproducible study.')
-    ap.add_argument('--version', action='version', version=f'boneage {boneage_core.__version__}')
+    ap.add_argument('--version', action=_Version)
     sub = ap.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('study', help='run the study notebooks with papermill and write the report folder')
     s.add_argument('--data', help='Kaggle-layout data folder (default: $BONEAGE_DATA, else the built-in phantoms)')
