@@ -90,7 +90,8 @@ def test_documents_name_the_shipped_model_file():
     sha = hashlib.sha256((ROOT/'boneage_core/models/default.safetensors').read_bytes()).hexdigest()[:ID_DIGITS]
     rows = re.findall(r'^\| `([0-9a-f]{12})` \|', (ROOT/'STUDY.md').read_text(), flags=re.M)
     assert rows and rows[0] == sha, f'STUDY.md, Every version shipped: first row {rows[:1]}, the shipped file is {sha} (scripts/model_history.py)'
-    assert f'`{sha}` for the file shipped now' in (ROOT/'README.md').read_text()
+    readme = (ROOT/'README.md').read_text()
+    assert f'`{sha}` for the file shipped now' in readme and set(re.findall(r'\b[0-9a-f]{12}\b', readme)) == {sha}   # no id of an older file left
 
 
 def test_model_history_lists_every_shipped_version(tmp_path):
