@@ -11,7 +11,7 @@ import argparse, atexit, hashlib, json, shutil, tempfile
 from pathlib import Path
 import numpy as np
 from boneage_core.data import read_kaggle, get_split, shared_data
-from boneage_core.model import combine_models
+from boneage_core.model import combine_models, ID_DIGITS
 from boneage_core.evaluate import performance_record
 from boneage_core.predict import ship_model
 from boneage_core.patient import evaluate_uncertainty, predict_views
@@ -44,5 +44,5 @@ ship_model(src, a.dst, uncertainty=cal, training_frame_side=100, test_split=ev, 
            train_range=(float(df[df.split == 'train'].boneage.min()), float(df[df.split == 'train'].boneage.max())))
 sha = hashlib.sha256(Path(a.dst).read_bytes()).hexdigest()
 print('shipped', a.dst, 'sha256', sha)
-print(f"model id {sha[:12]}: as the shipped file, give it its row in STUDY.md's Every version shipped (scripts/model_history.py, once committed), "
+print(f"model id {sha[:ID_DIGITS]}: as the shipped file, give it its row in STUDY.md's Every version shipped (scripts/model_history.py, once committed), "
       "the README's id and the card (boneage card --out boneage_core/models/default.md)")
