@@ -206,7 +206,8 @@ def _read_dicom(path: Path):
     if photometric == 'MONOCHROME1': arr = 1 - arr
     spacing = ds.get('PixelSpacing') or ds.get('ImagerPixelSpacing')
     meta = dict(format='DICOM', bit_depth=bits, photometric=photometric, intensity_window=how,
-                sex_male=_dicom_sex(ds.get('PatientSex')), **_dicom_age(ds), **_dicom_laterality(ds),
+                sex_male=_dicom_sex(ds.get('PatientSex')), patient_id=str(ds.get('PatientID', '') or '').strip() or None,
+                **_dicom_age(ds), **_dicom_laterality(ds),
                 modality=str(ds.get('Modality', '')), transfer_syntax=getattr(_syntax(ds), 'name', None), body_part=str(ds.get('BodyPartExamined', '')),
                 pixel_spacing_mm=[float(s) for s in spacing] if spacing else None)
     return arr, meta
@@ -226,8 +227,9 @@ def read_radiograph(path):
 
 # %% ../nbs/00_io.ipynb #d6d13447
 def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, window=None, rescale=(1.0, 0.0),
-                     sex='M', age='010Y', pixel_data=True, birth_date=None, study_date=None, laterality=None, series_laterality=None, modality='CR', body_part='HAND'):
-    "Write a small uncompressed DICOM (for tests and examples); `pixels` is a uint16 2-D array, dates 'YYYYMMDD', `laterality` the `ImageLaterality` tag and `series_laterality` the `Laterality` tag."
+                     sex='M', age='010Y', pixel_data=True, birth_date=None, study_date=None, laterality=None, series_laterality=None, modality='CR', body_part='HAND',
+                     patient_id=None):
+    "Write a small uncompressed DICOM (for tests and examples); `pixels` is a uint16 2-D array, dates 'YYYYMMDD', `laterality` the `ImageLaterality` tag, `series_laterality` the `Laterality` tag, `patient_id` the `PatientID` tag."
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid, SecondaryCaptureImageStorage
     meta = FileMetaDataset()
@@ -238,6 +240,7 @@ def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, wi
     ds.Modality, ds.BodyPartExamined, ds.PatientSex, ds.PatientAge = modality, body_part, sex, age
     if birth_date: ds.PatientBirthDate = birth_date
     if study_date: ds.StudyDate = study_date
+    if patient_id is not None: ds.PatientID = patient_id
     if laterality is not None: ds.ImageLaterality = laterality
     if series_laterality is not None: ds.Laterality = series_laterality
     pixels = np.asarray(pixels, dtype=np.uint16)

@@ -215,7 +215,8 @@ def evaluate_uncertainty(model_file, df, cal=None, cache_dir=None, views=None) -
 # %% ../nbs/13_patient.ipynb #0e6793e4
 _COLS = dict(id=('id', 'case id', 'image id', 'patient_id'), male=('male', 'sex', 'gender'),
              age=('chronological_age_months', 'age_months', 'chronological age (months)', 'age'),
-             boneage=('boneage', 'bone age (months)', 'ground truth bone age (months)', 'bone_age_months'))
+             boneage=('boneage', 'bone age (months)', 'ground truth bone age (months)', 'bone_age_months'),
+             patient=('patient', 'patient id', 'patient_id', 'subject', 'subject id', 'subject_id', 'child'))   # whose film: ties a child's follow-up films together (`13a_followup`)
 
 def _col(raw, key):
     low = {str(c).strip().lower(): c for c in raw.columns}
@@ -224,7 +225,7 @@ def _col(raw, key):
 TABLE_EXTS = ('.csv', '.xlsx', '.xls')
 
 def items_from(path, male=None, age=None, images=None) -> pd.DataFrame:
-    "What to predict from a file, a folder, or a label table (csv/xlsx: id + sex columns, optional age and true bone age)."
+    "What to predict from a file, a folder, or a label table (csv/xlsx: id + sex columns, optional age, true bone age and patient)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: not found")
     if path.suffix.lower() in TABLE_EXTS:
@@ -238,17 +239,19 @@ def items_from(path, male=None, age=None, images=None) -> pd.DataFrame:
         ca, cb = _col(raw, 'age'), _col(raw, 'boneage')
         out['age'] = pd.to_numeric(raw[ca], errors='coerce') if ca is not None else age
         if cb is not None: out['boneage_true'] = pd.to_numeric(raw[cb], errors='coerce')
+        cp = _col(raw, 'patient')   # not the id column itself (a table whose only id is `patient_id`)
+        out['patient'] = normalize_ids(raw[cp]).where(raw[cp].notna(), '').values if cp is not None and cp != ci else ''
         return out
     files = [path] if path.is_file() else sorted(p for p in path.rglob('*') if is_image_file(p))
     if not files: raise FileNotFoundError(f"{path}: no images ({', '.join(IMAGE_EXTS)}, or DICOM files without an extension) found")
-    return pd.DataFrame({'id': [image_id(p) for p in files], 'path': [str(p) for p in files], 'male': male, 'age': age})
+    return pd.DataFrame({'id': [image_id(p) for p in files], 'path': [str(p) for p in files], 'male': male, 'age': age, 'patient': ''})   # a DICOM's PatientID fills it
 
 # %% ../nbs/13_patient.ipynb #59c209db
-OUT_COLUMNS = ['id', 'bone_age_months', 'uncertainty_months', 'lo95', 'hi95', 'male', 'chronological_age_months',
+OUT_COLUMNS = ['id', 'patient', 'bone_age_months', 'uncertainty_months', 'lo95', 'hi95', 'male', 'chronological_age_months',
                'ba_minus_ca_months', 'gp_sd_months', 'z_score', 'category', 'flags', 'error', 'path', 'model_sha256']
 
 def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=True, log=None) -> pd.DataFrame:
-    "Predict every row of `items` (id, path, male, age); a file that cannot be used gets its one-line `error` and the rest go on."
+    "Predict every row of `items` (id, path, male, age; optional patient, else a DICOM's PatientID); a file that cannot be used gets its one-line `error` and the rest go on."
     from fastprogress.fastprogress import progress_bar
     m, meta = get_model(model)
     rows, batch = [], []
@@ -258,11 +261,14 @@ def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=Tru
         for (i, _, male, age, src, fl), v in zip(batch, views): rows[i].update(asdict(_prediction(v, male, age, meta, src, fl)))
         batch.clear()
     for i, it in enumerate(progress_bar(list(items.itertuples(index=False))) if progress else items.itertuples(index=False)):
-        row = dict(id=it.id, path=it.path, error='', model_sha256=model_id(meta)); rows.append(row)   # each row names the model file, a failed one too
+        who = getattr(it, 'patient', '')
+        row = dict(id=it.id, patient=who if isinstance(who, str) else '', path=it.path, error='', model_sha256=model_id(meta)); rows.append(row)   # each row names the model file, a failed one too
         if 'boneage_true' in items: row['boneage_true'] = it.boneage_true
         try:
             if not isinstance(it.path, str) or not it.path: raise RadiographError(it.id, "image file not found for this id")
-            batch.append((i, *_checked_input(it.path, it.male, it.age if not pd.isna(it.age) else None, meta)))
+            loaded = _load(it.path)
+            row['patient'] = row['patient'] or loaded[1].get('patient_id') or ''   # the table's, else the DICOM header's
+            batch.append((i, *_checked_input(it.path, it.male, it.age if not pd.isna(it.age) else None, meta, loaded)))
         except (RadiographError, QualityError, ValueError, OSError) as e:
             row['error'] = str(e).splitlines()[0]
             if log: log(f"boneage: {row['error']}")
