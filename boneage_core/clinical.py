@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['GP_SOURCE', 'GP_SD', 'reference_range', 'gp_sd', 'compare_to_age', 'plot_reference']
+__all__ = ['GP_SOURCE', 'GP_SD', 'reference_range', 'gp_sd', 'years_months', 'compare_to_age', 'plot_reference']
 
 # %% ../nbs/11_clinical.ipynb #dae0a75e
 GP_SOURCE = ("Greulich WW, Pyle SI. Radiographic Atlas of Skeletal Development of the Hand and Wrist, 2nd ed. "
@@ -34,6 +34,10 @@ def gp_sd(age_months, male: bool) -> float:
     return float(np.interp(a, GP_SD.age_months[col.index].values, col.values)) if lo <= a <= hi else float('nan')
 
 # %% ../nbs/11_clinical.ipynb #65ac2e75
+def years_months(months) -> str:
+    "An age in months as whole years and months ('11 y 3 m'), rounded to the month."
+    y, m = divmod(round(float(months)), 12); return f"{y} y {m} m"
+
 def compare_to_age(bone_age_months, chronological_age_months, male: bool) -> dict:
     "BA − CA, the Greulich–Pyle SD at that CA, the Z-score and the category; outside the table the category says so."
     ba, ca = float(bone_age_months), float(chronological_age_months)

@@ -13,7 +13,7 @@ from . import __version__
 from .io import to_float01, RadiographError
 from .model import ModelFileError, nets_summary, model_id
 from .predict import get_model, default_model_path
-from .clinical import plot_reference
+from .clinical import plot_reference, years_months as _ym
 from .patient import Prediction, add_input_options, items_from, TABLE_EXTS, _load, _checked_input, _predict_checked
 from .interpret import overlay, _explain_checked
 
@@ -23,8 +23,6 @@ __all__ = ['RESEARCH_ONLY', 'REPORT_EXTS', 'model_line', 'report_lines', 'patien
 
 # %% ../nbs/17_report.ipynb #b554d73e
 RESEARCH_ONLY = "For research only: not a medical device, not validated for clinical use; not for decisions about a patient's care."
-
-def _ym(months) -> str: y, m = divmod(round(float(months)), 12); return f"{y} y {m} m"
 
 def model_line(meta: dict, name: str, tta=True) -> str:
     "The model (its name and, for a loaded file, `model_id`), its nets, and the MAE recorded in its file (validation, and test where recorded), as `predict` was run (with or without TTA)."

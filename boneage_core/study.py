@@ -366,6 +366,8 @@ COMMANDS = {   # the subcommands other modules run: name -> (module, one-line he
     'explain': ('interpret', "why one radiograph gets its bone age: Grad-CAM and each hand zone's effect in months"),
     'report': ('report', "a one-page report (PDF/PNG/SVG) of a radiograph, or one PDF page per image of a folder or label table: "
                "bone age with its interval on the Greulich-Pyle chart, the checks' flags, where the model looked"),
+    'followup': ('followup', "a child's follow-up films (DICOMs with PatientID and dates, a label table, or predict's CSV): the change "
+                 "of bone age between exams and its pace against the calendar, with intervals, on the Greulich-Pyle chart"),
 }
 
 class _Version(argparse.Action):
