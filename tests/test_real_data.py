@@ -43,6 +43,12 @@ def test_shipped_model_on_fullres_sample(rsna_fullres):
     assert (t.bone_age_months - t.truth).abs().mean() < 9
     assert ((t.truth >= t.lo95) & (t.truth <= t.hi95)).sum() >= 17
     assert not t['flags'].fillna('').str.contains('mirrored').any()   # left hands, as the atlas shows them
+    # how wide a follow-up's intervals are with this model (README, Follow-up films: 28 to 35 months): the 20 paired by sex and
+    # age as if each pair were two visits of one child, the true bone age standing in for the age
+    from boneage_core.followup import follow_up
+    v = t.assign(male=t.male.astype(bool), chronological_age_months=t.truth).sort_values(['male', 'truth'])
+    f = follow_up(v.assign(patient=[f'p{i // 2}' for i in range(len(v))]))
+    assert len(f) == 10 and (f.change_hi95 - f.change_months).between(25, 40).all() and (f.change_lo95 < f.change_months).all()
 
 
 def test_laterality_on_fullres_sample(rsna_fullres):
