@@ -15,7 +15,8 @@ from .patient import add_sex_options, items_from, predict_table
 
 # %% auto #0
 __all__ = ['MIN_APART', 'COARSE_AGE', 'FOLLOWUP_COLUMNS', 'exams', 'follow_up', 'follow_up_lines', 'plot_follow_up',
-           'save_follow_up_plot', 'read_predictions', 'is_prediction_table', 'followup_options', 'run_followup']
+           'follow_up_page', 'save_follow_up_plot', 'read_predictions', 'is_prediction_table', 'followup_options',
+           'run_followup']
 
 # %% ../nbs/13a_followup.ipynb #3a2c1eeb
 MIN_APART = 3   # months: exams closer than this get no pace (the change is mostly the readings' error)
@@ -52,11 +53,11 @@ def follow_up(t: pd.DataFrame, level=0.95) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
 
 # %% ../nbs/13a_followup.ipynb #1fcfe988
-def follow_up_lines(f: pd.DataFrame) -> list[str]:
-    "One readable line per pair of `follow_up`."
+def follow_up_lines(f: pd.DataFrame, who=True) -> list[str]:
+    "One readable line per pair of `follow_up` (`who`: starting with the patient and sex)."
     out = []
     for r in f.itertuples():
-        s = (f"{r.patient} ({'boy' if r.male else 'girl'}), {r.from_id} -> {r.to_id}: age {_ym(r.from_age_months)} -> {_ym(r.to_age_months)} "
+        s = ((f"{r.patient} ({'boy' if r.male else 'girl'}), " if who else '') + f"{r.from_id} -> {r.to_id}: age {_ym(r.from_age_months)} -> {_ym(r.to_age_months)} "
              f"({r.months_apart:.1f} months); bone age {r.from_bone_age_months:.1f} -> {r.to_bone_age_months:.1f} months, change {r.change_months:+.1f}")
         if not np.isnan(r.change_sd_months): s += f" [{r.change_lo95:+.1f}, {r.change_hi95:+.1f}]"
         if not np.isnan(r.pace): s += f"; pace {r.pace:.2f}" + (f" [{r.pace_lo95:.2f}, {r.pace_hi95:.2f}]: {r.reading}" if r.reading else '')
@@ -85,23 +86,48 @@ def plot_follow_up(t: pd.DataFrame, patient, ax=None):
     ax.legend(loc='upper left', fontsize=8)
     return ax.figure
 
+def follow_up_page(t: pd.DataFrame, patient):
+    "One patient's follow-up on an A4 landscape page, to file or show: the chart (`plot_follow_up`), each exam's reading, each pair's change and pace (`follow_up_lines`), what the intervals assume, the model that read the films."
+    import matplotlib.pyplot as plt, textwrap
+    from boneage_core.report import RESEARCH_ONLY
+    g = exams(t); g = g[g.patient == str(patient)]
+    fig = plt.figure(figsize=(11.69, 8.27))
+    plot_follow_up(t, patient, ax=fig.add_axes([0.05, 0.1, 0.42, 0.78]))
+    lines = ['Exams:']
+    for r in g.itertuples():
+        s = f"{r.id}: age {_ym(r.chronological_age_months)}, bone age {r.bone_age_months:.1f} months"
+        if not pd.isna(r.lo95): s += f" (95% interval {r.lo95:.0f}-{r.hi95:.0f})"
+        if not pd.isna(r.z_score): s += f", Z {r.z_score:+.2f}"
+        fl = [x for x in str(getattr(r, 'flags', '') or '').split('; ') if x]
+        lines.append(s + (f" [{'; '.join(fl)}]" if fl else ''))
+    lines += ['', 'Between exams (change of bone age, pace = months of bone age per month of age):'] + follow_up_lines(follow_up(g), who=False)
+    lines += ['', "Intervals: 95%, the two readings' errors taken as independent, so wider than needed where the same child's films share "
+              "a misreading; 'faster' or 'slower' only where the pace's whole interval lies above or below 1."]
+    ids = sorted(set(g.model_sha256.dropna().astype(str))) if 'model_sha256' in g else []
+    if ids: lines.append(f"Model: sha256 {', '.join(ids)}")
+    text = '\n'.join(textwrap.fill(l, 72, subsequent_indent='    ') for l in lines)
+    fig.text(0.52, 0.88, text, va='top', ha='left', fontsize=min(8.5, 140 / (text.count('\n') + 1)), linespacing=1.45)
+    fig.text(0.05, 0.015, RESEARCH_ONLY, va='bottom', fontsize=8, color='0.35')
+    fig.suptitle(f"Bone age follow-up: patient {patient}", fontsize=14, weight='bold', x=0.05, ha='left')
+    return fig
+
 def save_follow_up_plot(t: pd.DataFrame, path) -> list[str]:
-    "Every patient's chart (`plot_follow_up`) into `path`: a PDF gets a page per patient, a PNG or SVG holds one patient. Returns the patients drawn."
+    "Every patient's page (`follow_up_page`) into `path`: a PDF gets a page per patient, a PNG or SVG holds one patient. Returns the patients drawn."
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
     path, who = Path(path), sorted(exams(t).patient.unique())
     if not who: raise ValueError("no exam with a patient, a bone age and a chronological age to draw")
     if path.suffix.lower() != '.pdf':
         if len(who) > 1: raise ValueError(f"{path}: {len(who)} patients: their charts go into one PDF (.pdf), a page each")
-        fig = plot_follow_up(t, who[0]); fig.savefig(path, bbox_inches='tight'); plt.close(fig); return who
-    with PdfPages(path) as pdf:
-        for p in who: fig = plot_follow_up(t, p); pdf.savefig(fig, bbox_inches='tight'); plt.close(fig)
+        fig = follow_up_page(t, who[0]); fig.savefig(path, dpi=150); plt.close(fig); return who
+    with PdfPages(path, metadata={'Title': f"Bone age follow-up: {len(who)} patients"}) as pdf:
+        for p in who: fig = follow_up_page(t, p); pdf.savefig(fig); plt.close(fig)
     return who
 
 # %% ../nbs/13a_followup.ipynb #25ccce71
 def read_predictions(path) -> pd.DataFrame:
     "A prediction table as `boneage predict` wrote it (CSV), with ids and patients as text and empty errors as ''."
-    t = pd.read_csv(path, dtype={'id': str, 'patient': str})
+    t = pd.read_csv(path, dtype={'id': str, 'patient': str, 'model_sha256': str})   # an id of hex digits only reads as a number else
     for c in ('patient', 'error', 'flags'): t[c] = t[c].fillna('') if c in t else ''
     return t
 
