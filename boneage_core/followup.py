@@ -4,7 +4,7 @@
 
 # %% ../nbs/13a_followup.ipynb #b9243ebe
 from __future__ import annotations
-import sys
+import re, sys
 from pathlib import Path
 from statistics import NormalDist
 import numpy as np, pandas as pd
@@ -14,13 +14,18 @@ from .model import ModelFileError
 from .patient import add_sex_options, items_from, predict_table
 
 # %% auto #0
-__all__ = ['MIN_APART', 'COARSE_AGE', 'FOLLOWUP_COLUMNS', 'exams', 'follow_up', 'follow_up_lines', 'plot_follow_up',
-           'follow_up_page', 'save_follow_up_plot', 'read_predictions', 'is_prediction_table', 'followup_options',
-           'run_followup']
+__all__ = ['MIN_APART', 'COARSE_AGE', 'PLACEHOLDER_ID', 'FOLLOWUP_COLUMNS', 'placeholder_id', 'exams', 'follow_up',
+           'follow_up_lines', 'plot_follow_up', 'follow_up_page', 'save_follow_up_plot', 'read_predictions',
+           'is_prediction_table', 'followup_options', 'run_followup']
 
 # %% ../nbs/13a_followup.ipynb #3a2c1eeb
 MIN_APART = 3   # months: exams closer than this get no pace (the change is mostly the readings' error)
 COARSE_AGE = 'PatientAge in whole years'   # in a prediction's flags (`patient.age_flags`): its age is known to the year only
+PLACEHOLDER_ID = re.compile(r'^(anon\w*|unknown|none|null|n/?a|test|patient|removed|de-?identified|0+|x+)$', re.I)   # what anonymisers put in every film's PatientID
+
+def placeholder_id(patient) -> bool:
+    "Whether a patient id looks like an anonymiser's placeholder ('ANONYMOUS', '0', ...), shared by every film whoever's it is."
+    return bool(PLACEHOLDER_ID.match(str(patient).strip()))
 FOLLOWUP_COLUMNS = ['patient', 'male', 'from_id', 'to_id', 'from_age_months', 'to_age_months', 'months_apart',
                     'from_bone_age_months', 'to_bone_age_months', 'change_months', 'change_sd_months', 'change_lo95', 'change_hi95',
                     'pace', 'pace_lo95', 'pace_hi95', 'from_z', 'to_z', 'reading', 'note']
@@ -42,10 +47,12 @@ def follow_up(t: pd.DataFrame, level=0.95) -> pd.DataFrame:
             if np.isnan(sd): notes.append('the model is not calibrated: no interval')
             coarse = any(COARSE_AGE in str(getattr(r, 'flags', '') or '') for r in (a, b))
             if coarse: notes.append('an age from the DICOM PatientAge in whole years: the months apart may be off by up to 12, so no reading (give the ages in months)')
+            dummy = placeholder_id(who)
+            if dummy: notes.append(f"patient id '{who}' looks like an anonymiser's placeholder: the films may be different children's, so no reading")
             paced = apart >= MIN_APART
             if not paced: notes.append(f"{apart:.1f} months apart (under {MIN_APART}): no pace, the change is mostly the readings' error")
             pace, plo, phi = (change / apart, lo / apart, hi / apart) if paced else (np.nan,) * 3
-            reading = '' if not paced or np.isnan(sd) or coarse else 'faster' if plo > 1 else 'slower' if phi < 1 else 'undecided'
+            reading = '' if not paced or np.isnan(sd) or coarse or dummy else 'faster' if plo > 1 else 'slower' if phi < 1 else 'undecided'
             rows.append(dict(patient=who, male=bool(b.male), from_id=a.id, to_id=b.id, from_age_months=a.chronological_age_months,
                              to_age_months=b.chronological_age_months, months_apart=apart, from_bone_age_months=a.bone_age_months,
                              to_bone_age_months=b.bone_age_months, change_months=change, change_sd_months=sd, change_lo95=lo, change_hi95=hi,
