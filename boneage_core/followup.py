@@ -159,7 +159,9 @@ def followup_options(p):
 
 def run_followup(a) -> int:
     "`boneage followup`: print a line per pair of exams, write `--out`, `--plot` and `--predictions`. Exit 0; 2 when some images could not be used; 1 with a one-line error when no patient has two usable exams."
+    from boneage_core.report import REPORT_EXTS
     err = lambda s: print(f"boneage: {s}", file=sys.stderr)
+    if a.plot and Path(a.plot).suffix.lower() not in REPORT_EXTS: err(f"{a.plot}: the pages are written as {', '.join(REPORT_EXTS)}"); return 1   # before any predicting
     try:
         if is_prediction_table(a.path): t = read_predictions(a.path)
         else:
