@@ -109,6 +109,9 @@ def test_study_parameters_from_the_command_line(tiny_nbs, tmp_path, capsys):
     assert [l.split(' ')[0] for l in lines] == [f'[{s}]' for s in STEPS] and "seed=3" in lines[STEPS.index('evaluate')] and not (tmp_path/'dry'/'train').exists()
 
 
+ZMQ_SHUTDOWN = 'Assertion failed: pfd.revents & POLLIN'   # libzmq, as a kernel exits on a loaded machine: the stderr.log keeps it, as it would any native line
+
+
 def test_study_output_is_quiet(tiny_nbs, tmp_path):
     """The command's own lines only: the notebooks' kernels talk over local sockets, so ipykernel's plain-TCP warning never appears.
     The sockets live in a private temporary folder, not in the step's report folder (the notebook's working directory). What a
@@ -124,8 +127,10 @@ def test_study_output_is_quiet(tiny_nbs, tmp_path):
     assert [l.split(' ')[0] for l in r.stdout.splitlines() if l.startswith('[')] == ['[explore]', '[explore]', '[train]', '[train]']
     seen = (tmp_path/'res'/'explore'/'seen.txt').read_text().split()
     assert 'environment.json' in seen and not [f for f in seen if f.startswith('kernel')], seen   # what the running notebook saw in its folder
-    assert (tmp_path/'res'/'explore'/'stderr.log').read_text() == 'native, in a cell\nnative, at exit\n'
-    assert not (tmp_path/'res'/'train'/'stderr.log').exists()   # kept only where the kernel wrote to it
+    own = lambda step: [l for l in (tmp_path/'res'/step/'stderr.log').read_text().splitlines() if not l.startswith(ZMQ_SHUTDOWN)] \
+        if (tmp_path/'res'/step/'stderr.log').exists() else None   # what the notebook's kernel wrote, less libzmq's shutdown line on a loaded machine
+    assert own('explore') == ['native, in a cell', 'native, at exit']
+    assert not own('train')   # kept only where the kernel wrote to it (here nothing, or libzmq's line alone)
 
 
 def test_study_kernel_is_not_interrupted_at_shutdown(tmp_path):
