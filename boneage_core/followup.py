@@ -99,7 +99,7 @@ def follow_up_page(t: pd.DataFrame, patient):
     from boneage_core.report import RESEARCH_ONLY
     g = exams(t); g = g[g.patient == str(patient)]
     fig = plt.figure(figsize=(11.69, 8.27))
-    plot_follow_up(t, patient, ax=fig.add_axes([0.05, 0.1, 0.42, 0.78]))
+    plot_follow_up(g, patient, ax=fig.add_axes([0.05, 0.1, 0.42, 0.78]))   # this patient's rows: no second pass over the whole table
     lines = ['Exams:']
     for r in g.itertuples():
         s = f"{r.id}: age {_ym(r.chronological_age_months)}, bone age {r.bone_age_months:.1f} months"
@@ -122,13 +122,13 @@ def save_follow_up_plot(t: pd.DataFrame, path) -> list[str]:
     "Every patient's page (`follow_up_page`) into `path`: a PDF gets a page per patient, a PNG or SVG holds one patient. Returns the patients drawn."
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
-    path, who = Path(path), sorted(exams(t).patient.unique())
+    ex = exams(t); path, who = Path(path), sorted(ex.patient.unique())   # sorted once, then each page gets its patient's rows
     if not who: raise ValueError("no exam with a patient, a bone age and a chronological age to draw")
     if path.suffix.lower() != '.pdf':
         if len(who) > 1: raise ValueError(f"{path}: {len(who)} patients: their charts go into one PDF (.pdf), a page each")
-        fig = follow_up_page(t, who[0]); fig.savefig(path, dpi=150); plt.close(fig); return who
+        fig = follow_up_page(ex, who[0]); fig.savefig(path, dpi=150); plt.close(fig); return who
     with PdfPages(path, metadata={'Title': f"Bone age follow-up: {len(who)} patients"}) as pdf:
-        for p in who: fig = follow_up_page(t, p); pdf.savefig(fig); plt.close(fig)
+        for p in who: fig = follow_up_page(ex[ex.patient == p], p); pdf.savefig(fig); plt.close(fig)
     return who
 
 # %% ../nbs/13a_followup.ipynb #25ccce71
