@@ -10,9 +10,9 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['DICOM_EXTS', 'DAYS_PER_MONTH', 'EXAM_DATE_TAGS', 'LATERALITY_TAGS', 'COMPRESSIONS', 'RadiographError', 'is_dicom',
-           'to_float01', 'to_uint8', 'jpeg_quality', 'frame_noise', 'read_radiograph', 'write_test_dicom',
-           'compress_dicom']
+__all__ = ['DICOM_EXTS', 'DAYS_PER_MONTH', 'EXAM_DATE_TAGS', 'LATERALITY_TAGS', 'REPORT_MANUFACTURER', 'COMPRESSIONS',
+           'RadiographError', 'is_dicom', 'to_float01', 'to_uint8', 'jpeg_quality', 'frame_noise', 'is_report_dicom',
+           'read_radiograph', 'write_test_dicom', 'compress_dicom']
 
 # %% ../nbs/00_io.ipynb #7fa1de62
 class RadiographError(ValueError):
@@ -174,6 +174,14 @@ def _decode_failure(ds, e) -> str:
     hint = f"; {_DECODER_HINTS[ts]}" if ts in _DECODER_HINTS else ''
     return f"DICOM pixel data{syntax} cannot be decoded ({type(e).__name__}: {why}){hint}"
 
+REPORT_MANUFACTURER = 'boneage'   # the Manufacturer of the DICOM reports `boneage report` writes (`17a_dicom_report`)
+
+def is_report_dicom(ds) -> bool:
+    "True for a DICOM report page that boneage wrote (`Manufacturer` boneage, `ImageType` DERIVED): a PACS folder exported with its reports holds them beside the films, and they are not read as radiographs."
+    kind = ds.get('ImageType') or []
+    kind = [kind] if isinstance(kind, str) else list(kind)
+    return str(ds.get('Manufacturer', '') or '').strip() == REPORT_MANUFACTURER and 'DERIVED' in [str(k).upper() for k in kind]
+
 def _read_dicom(path: Path):
     import pydicom
     from pydicom.errors import InvalidDicomError
@@ -182,6 +190,7 @@ def _read_dicom(path: Path):
     except InvalidDicomError as e: raise RadiographError(path, f"not a valid DICOM file ({str(e).splitlines()[0]})") from None
     except Exception as e: raise RadiographError(path, f"corrupt or truncated DICOM ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
     if 'DirectoryRecordSequence' in ds: raise RadiographError(path, "a DICOMDIR (the index of a DICOM media folder), not an image: give the folder")
+    if is_report_dicom(ds): raise RadiographError(path, "a bone age report that boneage wrote (a page, not a radiograph)")
     if 'PixelData' not in ds: raise RadiographError(path, "DICOM file has no pixel data")
     try: raw = ds.pixel_array
     except Exception as e: raise RadiographError(path, _decode_failure(ds, e)) from None
@@ -228,8 +237,8 @@ def read_radiograph(path):
 # %% ../nbs/00_io.ipynb #d6d13447
 def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, window=None, rescale=(1.0, 0.0),
                      sex='M', age='010Y', pixel_data=True, birth_date=None, study_date=None, laterality=None, series_laterality=None, modality='CR', body_part='HAND',
-                     patient_id=None):
-    "Write a small uncompressed DICOM (for tests and examples); `pixels` is a uint16 2-D array, dates 'YYYYMMDD', `laterality` the `ImageLaterality` tag, `series_laterality` the `Laterality` tag, `patient_id` the `PatientID` tag."
+                     patient_id=None, patient_name=None, study_uid=None):
+    "Write a small uncompressed DICOM (for tests and examples); `pixels` is a uint16 2-D array, dates 'YYYYMMDD', `laterality` the `ImageLaterality` tag, `series_laterality` the `Laterality` tag, `patient_id` the `PatientID` tag; a new study and series (`StudyInstanceUID`, `SeriesInstanceUID`) unless `study_uid` is given."
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid, SecondaryCaptureImageStorage
     meta = FileMetaDataset()
@@ -237,10 +246,12 @@ def write_test_dicom(path, pixels, photometric='MONOCHROME2', bits_stored=12, wi
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset(); ds.file_meta = meta
     ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid or generate_uid(), generate_uid()
     ds.Modality, ds.BodyPartExamined, ds.PatientSex, ds.PatientAge = modality, body_part, sex, age
     if birth_date: ds.PatientBirthDate = birth_date
     if study_date: ds.StudyDate = study_date
     if patient_id is not None: ds.PatientID = patient_id
+    if patient_name is not None: ds.PatientName = patient_name
     if laterality is not None: ds.ImageLaterality = laterality
     if series_laterality is not None: ds.Laterality = series_laterality
     pixels = np.asarray(pixels, dtype=np.uint16)

@@ -19,7 +19,7 @@ from .interpret import overlay, _explain_checked
 
 # %% auto #0
 __all__ = ['RESEARCH_ONLY', 'REPORT_EXTS', 'model_line', 'report_lines', 'patient_report', 'plot_report', 'save_report',
-           'save_reports', 'report_options', 'run_report']
+           'each_report', 'save_reports', 'report_options', 'run_report']
 
 # %% ../nbs/17_report.ipynb #b554d73e
 RESEARCH_ONLY = "For research only: not a medical device, not validated for clinical use; not for decisions about a patient's care."
@@ -53,7 +53,7 @@ def report_lines(p: Prediction, meta: dict, name: str, sex_from='given', age_fro
 
 # %% ../nbs/17_report.ipynb #396ea87c
 def patient_report(image, male: bool | None = None, chronological_age_months: float | None = None, model=None, tta=True, why=True, reference=None) -> dict:
-    "What the report of one radiograph (path or array) shows: `prediction` (`predict`'s, with its flags), the `image` as read, the model input `x`, `explanation` (`explain`'s; None with `why=False`) and the text `lines` (with a `reference` bone age, if given). Sex and age default to the DICOM tags, as in `predict`."
+    "What the report of one radiograph (path or array) shows: its `source` name and `path` (None for an array), `prediction` (`predict`'s, with its flags), the `image` as read, the model input `x`, `explanation` (`explain`'s; None with `why=False`) and the text `lines` (with a `reference` bone age, if given). Sex and age default to the DICOM tags, as in `predict`."
     img, meta_img, _ = loaded = _load(image)   # shown as read; its header says where sex and age came from
     m, meta = get_model(model)
     x, p_male, _, source, flags = checked = _checked_input(image, male, chronological_age_months, meta, loaded)   # read and checked once
@@ -62,7 +62,7 @@ def patient_report(image, male: bool | None = None, chronological_age_months: fl
     sex_from = 'given' if male is not None else 'DICOM PatientSex'
     age_from = 'given' if chronological_age_months is not None else f"DICOM {meta_img.get('age_source') or 'header'}"
     name = Path(model).name if model else default_model_path().name
-    return dict(source=source or 'image', image=img, x=x, prediction=p, explanation=e,
+    return dict(source=source or 'image', path=str(image) if isinstance(image, (str, Path)) else None, image=img, x=x, prediction=p, explanation=e,
                 lines=report_lines(p, meta, name, sex_from, age_from, tta, reference))
 
 def _shown(img, max_side=800):
@@ -109,49 +109,63 @@ def save_report(r: dict, path) -> Path:
     return path
 
 # %% ../nbs/17_report.ipynb #ecfc7fc5
+def each_report(items: pd.DataFrame, write, model=None, tta=True, why=True, progress=True, log=None, check=None) -> list[dict]:
+    "`write(r, row)` the report `r` of each row of `items` (`items_from`: id, path, male, age, and boneage_true from a label table); per row, its `id`, what `write` returned (`out`; None for a row that cannot be used) and its one-line `error` ('' when written). `check(row)` may refuse a row before it is predicted; after a failure the rest go on."
+    rows, out = list(items.itertuples(index=False)), []
+    for it in (progress_bar(rows) if progress else rows):
+        try:
+            if not isinstance(it.path, str) or not it.path: raise RadiographError(it.id, "image file not found for this id")
+            if check: check(it)
+            r = patient_report(it.path, it.male, None if pd.isna(it.age) else it.age, model, tta, why, getattr(it, 'boneage_true', None))
+            out.append(dict(id=it.id, out=write(r, it), error=''))
+        except (RadiographError, ValueError, OSError) as e:   # unreadable, refused by the quality gate, sex unknown, not found
+            out.append(dict(id=it.id, out=None, error=str(e).splitlines()[0]))
+            if log: log(f"boneage report: {out[-1]['error']}")
+    return out
+
 def save_reports(items: pd.DataFrame, path, model=None, tta=True, why=True, progress=True, log=None) -> pd.DataFrame:
     "One page per row of `items` (`items_from`: id, path, male, age, and boneage_true from a label table) in the PDF `path`; a row that cannot be used gets its one-line `error` and no page. Returns each row's id, `page` (0: none) and `error`."
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
     path = Path(path)
     if path.suffix.lower() != '.pdf': raise ValueError(f"{path}: the pages of several radiographs go into one PDF (.pdf)")
-    rows, out, pages = list(items.itertuples(index=False)), [], 0
-    with PdfPages(path, metadata={'Title': f"Bone age reports: {len(rows)} radiographs", 'Creator': f"boneage {__version__}"}) as pdf:
-        for it in (progress_bar(rows) if progress else rows):
-            try:
-                if not isinstance(it.path, str) or not it.path: raise RadiographError(it.id, "image file not found for this id")
-                r = patient_report(it.path, it.male, None if pd.isna(it.age) else it.age, model, tta, why, getattr(it, 'boneage_true', None))
-                fig = plot_report(r); pdf.savefig(fig); plt.close(fig); pages += 1
-                out.append(dict(id=it.id, page=pages, error=''))
-            except (RadiographError, ValueError, OSError) as e:   # unreadable, refused by the quality gate, sex unknown, not found
-                out.append(dict(id=it.id, page=0, error=str(e).splitlines()[0]))
-                if log: log(f"boneage report: {out[-1]['error']}")
-    return pd.DataFrame(out, columns=['id', 'page', 'error'])
+    with PdfPages(path, metadata={'Title': f"Bone age reports: {len(items)} radiographs", 'Creator': f"boneage {__version__}"}) as pdf:
+        def page(r, it):
+            fig = plot_report(r); pdf.savefig(fig); plt.close(fig)
+            return pdf.get_pagecount()
+        done = each_report(items, page, model, tta, why, progress, log)
+    return pd.DataFrame([dict(id=d['id'], page=d['out'] or 0, error=d['error']) for d in done], columns=['id', 'page', 'error'])
 
 # %% ../nbs/17_report.ipynb #8dc52d9e
 def report_options(p):
     "Add the `report` subcommand's arguments to its parser `p` (`boneage report`; its one-line help is in `study.COMMANDS`)."
     add_input_options(p)
-    p.add_argument('--out', help='report file: .pdf, .png or .svg for one image, .pdf for several (default: report-<name>.pdf here)')
+    p.add_argument('--out', help='report file: .pdf, .png or .svg, or .dcm (a DICOM page in the film\'s study) for one image; '
+                   'for several, one .pdf, or a folder (a DICOM report per film) (default: report-<name>.pdf here)')
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation')
     p.add_argument('--no-explain', action='store_true', help='leave out Grad-CAM and the zone effects (faster)')
     return p
 
 def run_report(a) -> int:
-    "`boneage report`: write the page(s); for one image print its findings. Exit 0, 2 when some images of several could not be used, 1 with a one-line error when nothing could be done."
+    "`boneage report`: write the page(s), as PDF/PNG/SVG or as DICOM (`17a_dicom_report`); for one image print its findings. Exit 0, 2 when some images of several could not be used, 1 with a one-line error when nothing could be done."
+    from boneage_core.dicom_report import DICOM_REPORT_EXT, check_dicom_report, save_dicom_report, save_dicom_reports
     out = Path(a.out or f"report-{Path(a.path).stem}.pdf")
+    one = Path(a.path).is_file() and Path(a.path).suffix.lower() not in TABLE_EXTS
+    to_dicom = out.suffix.lower() == DICOM_REPORT_EXT or (not one and out.suffix == '')   # several: a folder of DICOM reports
     try:
-        if out.suffix.lower() not in REPORT_EXTS: raise ValueError(f"{out}: a report is written as {', '.join(REPORT_EXTS)}")
-        if Path(a.path).is_file() and Path(a.path).suffix.lower() not in TABLE_EXTS:   # one image
+        if not to_dicom and out.suffix.lower() not in REPORT_EXTS:
+            raise ValueError(f"{out}: a report is written as {', '.join(REPORT_EXTS)} or {DICOM_REPORT_EXT}" + ('' if one else ', or into a folder (DICOM)'))
+        if one:
+            if to_dicom: check_dicom_report(a.path, out)   # before any prediction
             r = patient_report(a.path, a.male, a.age, a.model, tta=not a.no_tta, why=not a.no_explain)
-            save_report(r, out); print('\n'.join(r['lines'])); print(f"report: {out}")
+            (save_dicom_report if to_dicom else save_report)(r, out); print('\n'.join(r['lines'])); print(f"report: {out}")
             return 0
         items = items_from(a.path, a.male, a.age, a.images)
-        t = save_reports(items, out, a.model, tta=not a.no_tta, why=not a.no_explain, progress=sys.stderr.isatty(),
-                         log=lambda s: print(s, file=sys.stderr))
+        how = dict(model=a.model, tta=not a.no_tta, why=not a.no_explain, progress=sys.stderr.isatty(), log=lambda s: print(s, file=sys.stderr))
+        t = save_dicom_reports(items, out, **how) if to_dicom else save_reports(items, out, **how)
     except (FileNotFoundError, ValueError, ModelFileError, RadiographError) as ex:   # a QualityError is a ValueError
         print(f"boneage report: {str(ex).splitlines()[0]}", file=sys.stderr); return 1
-    n = int((t.page > 0).sum())
-    print(f"report: {out} ({n} of {len(t)} radiographs, a page each)" if n else f"boneage report: none of the {len(t)} radiographs could be used", file=sys.stderr if not n else sys.stdout)
+    n = int((t.file != '').sum() if to_dicom else (t.page > 0).sum())
+    each = 'a DICOM file each' if to_dicom else 'a page each'
+    print(f"report: {out} ({n} of {len(t)} radiographs, {each})" if n else f"boneage report: none of the {len(t)} radiographs could be used", file=sys.stderr if not n else sys.stdout)
     return 0 if n == len(t) else 2 if n else 1
-

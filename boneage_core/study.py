@@ -364,7 +364,7 @@ COMMANDS = {   # the subcommands other modules run: name -> (module, one-line he
     'card': ('card', "a model file's model card (Markdown): what it is, how it was trained, its measured figures, its limits"),
     'evaluate': ('external', 'measure a model on a labelled set (csv/xlsx with id, sex and bone age; images beside it)'),
     'explain': ('interpret', "why one radiograph gets its bone age: Grad-CAM and each hand zone's effect in months"),
-    'report': ('report', "a one-page report (PDF/PNG/SVG) of a radiograph, or one PDF page per image of a folder or label table: "
+    'report': ('report', "a one-page report (PDF/PNG/SVG, or DICOM in the film's study) of a radiograph, or a page per image of a folder or label table: "
                "bone age with its interval on the Greulich-Pyle chart, the checks' flags, where the model looked"),
     'followup': ('followup', "a child's follow-up films (DICOMs with PatientID and dates, a label table, or predict's CSV): the change "
                  "of bone age between exams and its pace against the calendar, with intervals, on the Greulich-Pyle chart"),
