@@ -14,7 +14,7 @@ from .report import RESEARCH_ONLY, plot_report, each_report
 
 # %% auto #0
 __all__ = ['DICOM_REPORT_EXT', 'PATIENT_TAGS', 'STUDY_TAGS', 'SERIES_NUMBER', 'SERIES_DESCRIPTION', 'page_pixels',
-           'report_dataset', 'check_dicom_report', 'save_dicom_report', 'save_dicom_reports']
+           'report_dataset', 'check_dicom_report', 'patient_line', 'save_dicom_report', 'save_dicom_reports']
 
 # %% ../nbs/17a_dicom_report.ipynb #06dbc308
 def page_pixels(fig, dpi: int = 150) -> np.ndarray:
@@ -56,7 +56,7 @@ def report_dataset(r: dict, pixels: np.ndarray, film) -> 'pydicom.Dataset':
         ref = Dataset(); ref.ReferencedSOPClassUID, ref.ReferencedSOPInstanceUID = film.SOPClassUID, film.SOPInstanceUID
         ds.SourceImageSequence = [ref]
     ds.ImageComments = '\r\n'.join([RESEARCH_ONLY, *r['lines']])
-    ds.BurnedInAnnotation = 'YES'   # the page names the film's file, which may identify the patient
+    ds.BurnedInAnnotation = 'YES'   # the page names the patient (`patient_line`) and the film's file
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
     ds.Rows, ds.Columns = pixels.shape[:2]
     ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, 'RGB', 0
@@ -77,12 +77,25 @@ def check_dicom_report(film, path) -> None:
         except Exception: ours = False
         if not ours: raise ValueError(f"{path}: exists and is not a boneage report: not overwritten")
 
+def patient_line(film) -> str | None:
+    "Whose film, from its DICOM header `film`, as the page shows it: name (family, given), ID, birth and exam dates, accession number; None when the header has none of them."
+    from boneage_core.io import _dicom_date
+    name = [s.strip() for s in str(film.get('PatientName', '') or '').split('^')]
+    parts = [f"{name[0]}, {' '.join(s for s in name[1:] if s)}".rstrip(', ') if any(name) else '']
+    for label, tag in (('ID', 'PatientID'), ('born', 'PatientBirthDate'), ('exam', 'StudyDate'), ('accession', 'AccessionNumber')):
+        v = film.get(tag)
+        v = _dicom_date(v) if tag.endswith('Date') else str(v or '').strip()
+        if v: parts.append(f"{label} {v}")
+    parts = [s for s in parts if s]
+    return f"Patient: {'; '.join(parts)}" if parts else None
+
 def save_dicom_report(r: dict, path, dpi: int = 150) -> Path:
-    "Write the page of `plot_report(r)` to `path` (.dcm) as a DICOM Secondary Capture in the study of `r`'s radiograph (`r['path']`, a DICOM file; `check_dicom_report`)."
+    "Write the page of `plot_report(r)` to `path` (.dcm) as a DICOM Secondary Capture in the study of `r`'s radiograph (`r['path']`, a DICOM file; `check_dicom_report`), with the patient's line (`patient_line`) at the top of the findings: a page seen alone in a viewer, or printed, says whose it is."
     import pydicom, matplotlib.pyplot as plt
     check_dicom_report(r.get('path'), path)
     film = pydicom.dcmread(r['path'], stop_before_pixels=True)
-    fig = plot_report(r)
+    who = patient_line(film)
+    fig = plot_report({**r, 'lines': [who, *r['lines']]} if who else r)
     try: pixels = page_pixels(fig, dpi)
     finally: plt.close(fig)
     report_dataset(r, pixels, film).save_as(path, enforce_file_format=True)
