@@ -7,14 +7,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 import numpy as np, pandas as pd
-from .patient import items_from, predict_table, scored_rows, years_note
+from .patient import items_from, predict_table, scored_rows, years_note, TABLE_EXTS
 from .evaluate import metric_table, breakdown, mae_by, evaluation_figure, paired_comparison
+from .readers import reader_study, plot_reader_study, reader_summary
 from .model import ModelFileError
 from .io import RadiographError
 
 # %% auto #0
-__all__ = ['NOT_INPUT_FLAGS', 'FEW_FOR_CI', 'input_flagged', 'flag_breakdown', 'coverage_of', 'evaluate_labelled',
-           'evaluate_options', 'evaluation_summary', 'run_evaluate']
+__all__ = ['NOT_INPUT_FLAGS', 'FEW_FOR_CI', 'input_flagged', 'flag_breakdown', 'coverage_of', 'reader_columns', 'is_readers_mean',
+           'evaluate_labelled', 'evaluate_options', 'evaluation_summary', 'run_evaluate']
 
 # %% ../nbs/16_external.ipynb #9948f380
 NOT_INPUT_FLAGS = ('uncertainty not calibrated', 'prediction outside the training range')   # `predict`'s flags about the model or its output, not the image
@@ -37,15 +38,42 @@ def coverage_of(d: pd.DataFrame) -> float:
     if d.lo95.isna().any() or not len(d): return float('nan')
     return float(((d.boneage >= d.lo95) & (d.boneage <= d.hi95)).mean())
 
+# %% ../nbs/16_external.ipynb #df6813cf
+def reader_columns(labels, names) -> pd.DataFrame:
+    "The columns `names` of a label table (one per human reader, bone age in months), row for row as `items_from` reads it; a missing column is refused with the table's columns."
+    path = Path(labels)
+    if path.suffix.lower() not in TABLE_EXTS: raise ValueError(f"{path}: reader columns need a label table ({'/'.join(TABLE_EXTS)}) with a column per reader")
+    raw = pd.read_csv(path) if path.suffix.lower() == '.csv' else pd.read_excel(path)
+    low = {str(c).strip().lower(): c for c in raw.columns}
+    out = {}
+    for n in names:
+        c = n if n in raw.columns else low.get(str(n).strip().lower())
+        if c is None: raise ValueError(f"{path}: no reader column {n!r} (its columns: {', '.join(map(str, raw.columns))})")
+        out[str(c)] = pd.to_numeric(raw[c], errors='coerce').values   # the table's own name
+    return pd.DataFrame(out)
+
+def is_readers_mean(truth, R: pd.DataFrame, tol=0.5) -> bool:
+    "Whether a table's bone age is the mean of its readers' readings (within `tol` months, rounding, on every image with both): then no reader may be measured against it."
+    m, y = R.mean(axis=1).values, np.asarray(truth, float)
+    ok = ~np.isnan(m) & ~np.isnan(y)
+    return bool(R.shape[1] > 1 and ok.any() and np.all(np.abs(m[ok] - y[ok]) <= tol))
+
 # %% ../nbs/16_external.ipynb #5507cb22
 def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, prefix='', tta=True, n_boot=1000, seed=0,
-                      progress=True, log=None) -> dict:
+                      progress=True, log=None, readers=None, margin=None) -> dict:
     """Measure `model` (default: the shipped one) on every image of a label table with bone ages (`boneage_true`).
     Returns `model_sha256` (the model file's `model_id`), `predictions` (one row per table row, with `error` for images that could not be used), `metrics`
     (MAE/RMSE/R²/bias with 95% CIs), `breakdown` (by sex and age band, and the images the input checks flagged against the rest: `flag_breakdown`; each subset's interval coverage, `coverage95`), `coverage`, `n`, `n_failed`, `figure`, and with
     `baseline` (another model file) `comparison`: model minus baseline MAE with a paired bootstrap CI and Wilcoxon p, and the baseline's `baseline_sha256`.
-    With `out`, writes predictions.csv, metrics.csv, breakdown.csv (+ comparison.csv) and evaluation.png there, each name after `prefix`."""
+    With `readers` (the table's columns of human readers' bone ages), `readers`: the model against them (`reader_study`, `16a_readers`; non-inferiority
+    judged against `margin` months), measured against the table's bone age, or against the readers themselves when the table has none or its
+    bone age is their mean (`reference_from_readers`), and `reader_figure`.
+    With `out`, writes predictions.csv, metrics.csv, breakdown.csv (+ comparison.csv; + readers.csv, reader_comparisons.csv, reader_icc.csv and readers.png) and evaluation.png there, each name after `prefix`."""
+    if margin is not None and not readers: raise ValueError("a non-inferiority margin needs reader columns (--readers)")
     items = items_from(labels, images=images)
+    R = reader_columns(labels, readers) if readers else None
+    from_readers = R is not None and ('boneage_true' not in items or items.boneage_true.isna().all() or is_readers_mean(items.boneage_true, R))
+    if from_readers: items['boneage_true'] = R.mean(axis=1).values   # the readers are the reference: the figures below are against their mean
     if 'boneage_true' not in items or items.boneage_true.isna().all():
         raise ValueError(f"{labels}: no bone age column (boneage / Bone Age (months) / Ground truth bone age (months)): nothing to measure against")
     t = predict_table(items, model, tta=tta, progress=progress, log=log)
@@ -59,6 +87,11 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
         bt = predict_table(items, baseline, tta=tta, progress=progress); b = scored_rows(bt).set_index('id').pred
         both = d[d.id.isin(b.index)]
         r['comparison'] = {**paired_comparison(both.boneage.values, both.pred.values, b.loc[both.id].values, seed=seed), 'baseline_sha256': bt.model_sha256.iloc[0]}
+    if R is not None:
+        ok = ((t.error == '') & t.boneage_true.notna()).values
+        s = reader_study(t.bone_age_months.values[ok].astype(float), R[ok], None if from_readers else t.boneage_true.values[ok].astype(float), margin, n_boot, seed)
+        r.update(readers=s, reference_from_readers=from_readers, reader_figure=plot_reader_study(s, f"{Path(labels).name}: the model against {R.shape[1]} reader(s)"))
+        t = r['predictions'] = t.assign(**{c: R[c].values for c in R})   # each reader's reading beside the model's
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         t.to_csv(out/f'{prefix}predictions.csv', index=False, float_format='%.2f')
@@ -66,6 +99,12 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
         r['breakdown'].to_csv(out/f'{prefix}breakdown.csv', index=False)
         if 'comparison' in r: pd.DataFrame([r['comparison']]).to_csv(out/f'{prefix}comparison.csv', index=False)
         r['figure'].savefig(out/f'{prefix}evaluation.png', dpi=120, bbox_inches='tight')
+        if 'readers' in r:
+            s = r['readers']
+            s['table'].to_csv(out/f'{prefix}readers.csv', index=False)
+            s['comparisons'].merge(s['agreement'].add_prefix('agreement_').rename(columns={'agreement_reader': 'reader'}), on='reader').to_csv(out/f'{prefix}reader_comparisons.csv', index=False)
+            s['icc'].to_csv(out/f'{prefix}reader_icc.csv', index=False)
+            r['reader_figure'].savefig(out/f'{prefix}readers.png', dpi=120, bbox_inches='tight')
     return r
 
 # %% ../nbs/16_external.ipynb #f0427563
@@ -78,6 +117,8 @@ def evaluate_options(p):
     p.add_argument('--out', help='write predictions, tables and the figure to this folder')
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation')
     p.add_argument('--n-boot', type=int, default=1000, help='bootstrap resamples for the CIs (default: 1000)')
+    p.add_argument('--readers', nargs='+', metavar='COLUMN', help="the table's columns of human readers' bone ages (months): a reader study, the model against each on the same images")
+    p.add_argument('--margin', type=float, metavar='MONTHS', help='non-inferiority margin for --readers: the model is non-inferior to a reader when its MAE minus theirs has a 95%% CI under it (fix it before seeing the readings)')
     return p
 
 FEW_FOR_CI = 30   # fewer images than this: `evaluation_summary` says the CIs are rough (their coverage, below)
@@ -86,7 +127,8 @@ def evaluation_summary(r: dict) -> str:
     "The figures of `evaluate_labelled` as a few readable lines."
     m = r['metrics']
     f = lambda k, d=2, sg='': f"{m.loc[k, 'value']:{sg}.{d}f} [{m.loc[k, 'ci_lo']:{sg}.{d}f}, {m.loc[k, 'ci_hi']:{sg}.{d}f}]"
-    s = [f"{r['n']} images measured with model {r['model_sha256']}" + (f" ({r['n_failed']} could not be used)" if r['n_failed'] else ''),
+    s = [f"{r['n']} images measured with model {r['model_sha256']}" + (f" ({r['n_failed']} could not be used)" if r['n_failed'] else '')
+         + (f", against the mean of its {len(r['readers']['comparisons'])} readers (the table's bone age is missing or is their mean)" if r.get('reference_from_readers') else ''),
          f"MAE {f('MAE')} months, RMSE {f('RMSE')}, R² {f('R2', 3)}, bias {f('bias', sg='+')} (95% bootstrap CIs)"]
     note = years_note(scored_rows(r['predictions']))   # a table in years (the Digital Hand Atlas lists years)
     if note: s.append(note)
@@ -98,15 +140,16 @@ def evaluation_summary(r: dict) -> str:
     if 'comparison' in r:
         c = r['comparison']
         s.append(f"vs the other model ({c['baseline_sha256']}), same {c['n']} images: MAE difference {c['diff']:+.2f} [{c['ci_lo']:+.2f}, {c['ci_hi']:+.2f}], Wilcoxon p {c['wilcoxon_p']:.3g}")
+    if 'readers' in r: s += reader_summary(r['readers'])
     return '\n'.join(s)
 
 def run_evaluate(a) -> int:
     "Run `boneage evaluate` with parsed arguments; the exit code."
     try:
         r = evaluate_labelled(a.labels, a.images, a.model, a.vs, a.out, tta=not a.no_tta, n_boot=a.n_boot,
-                              progress=sys.stderr.isatty(), log=lambda s: print(s, file=sys.stderr))
+                              progress=sys.stderr.isatty(), log=lambda s: print(s, file=sys.stderr), readers=a.readers, margin=a.margin)
     except (FileNotFoundError, ValueError, ModelFileError, RadiographError) as e:
         print(f"boneage: {str(e).splitlines()[0]}", file=sys.stderr); return 1
     print(evaluation_summary(r))
-    if a.out: print(f"written to {a.out}/ (predictions.csv, metrics.csv, breakdown.csv, evaluation.png)", file=sys.stderr)
+    if a.out: print(f"written to {a.out}/ (predictions.csv, metrics.csv, breakdown.csv, evaluation.png" + (", readers.csv, reader_comparisons.csv, reader_icc.csv, readers.png" if a.readers else '') + ")", file=sys.stderr)
     return 2 if r['n_failed'] else 0

@@ -362,7 +362,7 @@ def use_split(split, out) -> Path:
 COMMANDS = {   # the subcommands other modules run: name -> (module, one-line help); the module has `<name>_options(p)` and `run_<name>(args)`
     'predict': ('patient', 'bone age of a radiograph, a folder, or a label table (csv/xlsx)'),
     'card': ('card', "a model file's model card (Markdown): what it is, how it was trained, its measured figures, its limits"),
-    'evaluate': ('external', 'measure a model on a labelled set (csv/xlsx with id, sex and bone age; images beside it)'),
+    'evaluate': ('external', 'measure a model on a labelled set (csv/xlsx with id, sex and bone age; images beside it), or against human readers (--readers)'),
     'explain': ('interpret', "why one radiograph gets its bone age: Grad-CAM and each hand zone's effect in months"),
     'report': ('report', "a one-page report (PDF/PNG/SVG, or DICOM in the film's study) of a radiograph, or a page per image of a folder or label table: "
                "bone age with its interval on the Greulich-Pyle chart, the checks' flags, where the model looked"),
