@@ -4,10 +4,11 @@
 
 # %% ../nbs/11_clinical.ipynb #57910524
 from __future__ import annotations
+import math
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['GP_SOURCE', 'GP_SD', 'reference_range', 'gp_sd', 'years_months', 'compare_to_age', 'plot_reference']
+__all__ = ['GP_SOURCE', 'GP_SD', 'reference_range', 'gp_sd', 'years_months', 'compare_to_age', 'category_text', 'plot_reference']
 
 # %% ../nbs/11_clinical.ipynb #dae0a75e
 GP_SOURCE = ("Greulich WW, Pyle SI. Radiographic Atlas of Skeletal Development of the Hand and Wrist, 2nd ed. "
@@ -38,11 +39,15 @@ def years_months(months) -> str:
     "An age in months as whole years and months ('11 y 3 m'), rounded to the month."
     y, m = divmod(round(float(months)), 12); return f"{y} y {m} m"
 
-def compare_to_age(bone_age_months, chronological_age_months, male: bool) -> dict:
-    "BA − CA, the Greulich–Pyle SD at that CA, the Z-score and the category; outside the table the category says so."
+def _phi(x: float) -> float: return 0.5 * (1 + math.erf(x / math.sqrt(2)))   # the standard normal CDF
+
+def compare_to_age(bone_age_months, chronological_age_months, male: bool, sd_months=None) -> dict:
+    """BA − CA, the Greulich–Pyle SD at that CA, the Z-score and the category (delayed below −2 SD, advanced above +2, normal between);
+    outside the table the category says so. With the bone age's own SD (`sd_months`, the model's calibrated uncertainty), also the
+    probability that the bone age lies below −2 SD (`p_delayed`) and above +2 SD (`p_advanced`), from a normal around the reading."""
     ba, ca = float(bone_age_months), float(chronological_age_months)
     sd = gp_sd(ca, male)
-    out = dict(ba_minus_ca_months=ba - ca, gp_sd_months=sd, z_score=float('nan'), category='')
+    out = dict(ba_minus_ca_months=ba - ca, gp_sd_months=sd, z_score=float('nan'), category='', p_delayed=float('nan'), p_advanced=float('nan'))
     if np.isnan(sd):
         lo, hi = reference_range(male)
         out['category'] = (f"no reference: chronological age {ca:.0f} months is outside the Greulich-Pyle SD table "
@@ -50,7 +55,19 @@ def compare_to_age(bone_age_months, chronological_age_months, male: bool) -> dic
         return out
     z = (ba - ca) / sd
     out.update(z_score=z, category='delayed' if z < -2 else 'advanced' if z > 2 else 'normal')
+    if sd_months is not None and float(sd_months) > 0:
+        s = float(sd_months)
+        out.update(p_delayed=_phi((ca - 2 * sd - ba) / s), p_advanced=1 - _phi((ca + 2 * sd - ba) / s))
     return out
+
+def _pct(p: float) -> str: return '>99%' if p > 0.99 else '<1%' if p < 0.01 else f"{100 * p:.0f}%"
+
+def category_text(category: str, p_delayed=None, p_advanced=None) -> str:
+    "The category as a reader should see it: with the probabilities, how likely the category itself is ('delayed (probability 51%)'), and for normal which side it may leave by."
+    if category not in ('delayed', 'normal', 'advanced') or p_delayed is None or np.isnan(p_delayed): return category
+    p = {'delayed': p_delayed, 'advanced': p_advanced, 'normal': 1 - p_delayed - p_advanced}[category]
+    side = f"; delayed {_pct(p_delayed)}, advanced {_pct(p_advanced)}" if category == 'normal' else ''
+    return f"{category} (probability {_pct(p)}{side})"
 
 # %% ../nbs/11_clinical.ipynb #41d6a3b9
 def plot_reference(male: bool, bone_age=None, chronological_age=None, ax=None, interval=None):

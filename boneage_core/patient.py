@@ -14,7 +14,7 @@ from .data import IMAGE_EXTS, index_images, is_image_file, image_id, parse_sex, 
 from .preprocess import cached_images
 from .model import ModelFileError, predict_months, model_id
 from .predict import get_model, prepare, to_training_frame
-from .clinical import compare_to_age
+from .clinical import compare_to_age, category_text
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 from .laterality import mirror_flags
 from .polarity import as_positive
@@ -60,6 +60,8 @@ class Prediction:
     gp_sd_months: float | None = None
     z_score: float | None = None
     category: str | None = None
+    p_delayed: float | None = None  # probability that the bone age lies below / above ±2 SD, given the calibrated uncertainty (`compare_to_age`)
+    p_advanced: float | None = None
     flags: str = ''                 # the input checks' warnings, '; '-separated (no flag holds '; ': `flags.split('; ')` gives each back)
     source: str = ''
     model_sha256: str = ''          # the model file that made it (`model.model_id`: the first 12 hex digits of its SHA-256)
@@ -69,7 +71,7 @@ class Prediction:
              f"95% interval {self.lo95:.0f}-{self.hi95:.0f} months ({'boy' if self.male else 'girl'})")
         if self.chronological_age_months is not None:
             s += f"; chronological age {self.chronological_age_months:.0f} months, BA-CA {self.ba_minus_ca_months:+.1f} months"
-            s += f", Z {self.z_score:+.2f}: {self.category}" if self.z_score is not None and not np.isnan(self.z_score) else f": {self.category}"
+            s += f", Z {self.z_score:+.2f}: {category_text(self.category, self.p_delayed, self.p_advanced)}" if self.z_score is not None and not np.isnan(self.z_score) else f": {self.category}"
         return s + (f" [{self.flags}]" if self.flags else '')
 
 def _train_range(meta): return tuple((meta.get('info') or {}).get('train_range', (0, 240)))
@@ -85,9 +87,9 @@ def _prediction(views, male, age, meta, source='', flags=()) -> Prediction:
     if not a <= pred <= b: flags.append(f"prediction outside the training range ({a:g}-{b:g} months)")
     p = Prediction(pred, sd, lo, hi, bool(male), source=str(source), model_sha256=model_id(meta))
     if age is not None and not pd.isna(age):
-        c = compare_to_age(pred, age, bool(male))
+        c = compare_to_age(pred, age, bool(male), sd_months=sd if cal else None)
         p.chronological_age_months, p.ba_minus_ca_months, p.gp_sd_months = float(age), c['ba_minus_ca_months'], c['gp_sd_months']
-        p.z_score, p.category = c['z_score'], c['category']
+        p.z_score, p.category, p.p_delayed, p.p_advanced = c['z_score'], c['category'], c['p_delayed'], c['p_advanced']
         flags += age_unit_flags(pred, float(age))
     p.flags = '; '.join(flags)
     return p
@@ -248,7 +250,7 @@ def items_from(path, male=None, age=None, images=None) -> pd.DataFrame:
 
 # %% ../nbs/13_patient.ipynb #59c209db
 OUT_COLUMNS = ['id', 'patient', 'bone_age_months', 'uncertainty_months', 'lo95', 'hi95', 'male', 'chronological_age_months',
-               'ba_minus_ca_months', 'gp_sd_months', 'z_score', 'category', 'flags', 'error', 'path', 'model_sha256']
+               'ba_minus_ca_months', 'gp_sd_months', 'z_score', 'category', 'p_delayed', 'p_advanced', 'flags', 'error', 'path', 'model_sha256']
 
 def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=True, log=None) -> pd.DataFrame:
     "Predict every row of `items` (id, path, male, age; optional patient, else a DICOM's PatientID); a file that cannot be used gets its one-line `error` and the rest go on."

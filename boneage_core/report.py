@@ -13,7 +13,7 @@ from . import __version__
 from .io import to_float01, RadiographError
 from .model import ModelFileError, nets_summary, model_id
 from .predict import get_model, default_model_path
-from .clinical import plot_reference, years_months as _ym
+from .clinical import plot_reference, category_text, years_months as _ym
 from .patient import Prediction, add_input_options, items_from, TABLE_EXTS, _load, _checked_input, _predict_checked
 from .interpret import overlay, _explain_checked
 
@@ -46,7 +46,7 @@ def report_lines(p: Prediction, meta: dict, name: str, sex_from='given', age_fro
     else:
         out.append(f"Chronological age: {p.chronological_age_months:.1f} months ({_ym(p.chronological_age_months)}; {age_from})")
         z = p.z_score
-        out.append(f"BA - CA: {p.ba_minus_ca_months:+.1f} months; " + (f"Z {z:+.2f} (Greulich-Pyle SD {p.gp_sd_months:.1f} months): {p.category}"
+        out.append(f"BA - CA: {p.ba_minus_ca_months:+.1f} months; " + (f"Z {z:+.2f} (Greulich-Pyle SD {p.gp_sd_months:.1f} months): {category_text(p.category, p.p_delayed, p.p_advanced)}"
                                                                     if z is not None and not np.isnan(z) else p.category))
     out += [f"Check: {f}" for f in p.flags.split('; ')] if p.flags else ["Checks: none raised (image quality, negative, turned, mirrored, hand crop, DICOM tags)"]
     return out + [model_line(meta, name, tta)]
