@@ -298,6 +298,7 @@ def predict_options(p):
     add_input_options(p)
     p.add_argument('--out', help='write the CSV here (default: stdout)')
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation (faster; uncertainty from the model error only)')
+    p.add_argument('--pseudonymise', metavar='KEYFILE', help='write keyed pseudonyms for the id and patient columns, no paths (`13b_privacy`; the key: a secret file of at least 16 random bytes)')
     return p
 
 def scored_rows(t: pd.DataFrame) -> pd.DataFrame:
@@ -326,13 +327,20 @@ def truth_summary(t: pd.DataFrame):
 def run_predict(a) -> int:
     "Run `boneage predict` with parsed arguments; the exit code."
     try:
+        key = None
+        if getattr(a, 'pseudonymise', None):
+            from boneage_core.privacy import read_key
+            key = read_key(a.pseudonymise)   # before any image is read
         items = items_from(a.path, a.male, a.age, a.images)
-        if len(items) == 1 and not a.out and Path(a.path).is_file() and Path(a.path).suffix.lower() not in TABLE_EXTS:   # one image
+        if len(items) == 1 and not a.out and key is None and Path(a.path).is_file() and Path(a.path).suffix.lower() not in TABLE_EXTS:   # one image
             print(predict(a.path, a.male, a.age, a.model, tta=not a.no_tta)); return 0
         t = predict_table(items, a.model, tta=not a.no_tta, progress=len(items) > 1 and sys.stderr.isatty(),
                           log=lambda s: print(s, file=sys.stderr))
     except (FileNotFoundError, ValueError, ModelFileError, RadiographError) as e:  # QualityError is a ValueError
         print(f"boneage: {str(e).splitlines()[0]}", file=sys.stderr); return 1
+    if key is not None:
+        from boneage_core.privacy import pseudonymise_table
+        t = pseudonymise_table(t, key)
     if a.out: t.to_csv(a.out, index=False, float_format='%.2f'); print(f"{(t.error == '').sum()} of {len(t)} predicted: {a.out}", file=sys.stderr)
     else: t.to_csv(sys.stdout, index=False, float_format='%.2f')   # months to 0.01: more digits only look precise
     if (s := truth_summary(t)): print(s, file=sys.stderr)
