@@ -8,7 +8,8 @@ import math
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['GP_SOURCE', 'GP_SD', 'reference_range', 'gp_sd', 'years_months', 'compare_to_age', 'category_text', 'plot_reference']
+__all__ = ['GP_SOURCE', 'GP_SD', 'reference_range', 'gp_sd', 'years_months', 'looks_like_years', 'compare_to_age',
+           'category_text', 'plot_reference']
 
 # %% ../nbs/11_clinical.ipynb #dae0a75e
 GP_SOURCE = ("Greulich WW, Pyle SI. Radiographic Atlas of Skeletal Development of the Hand and Wrist, 2nd ed. "
@@ -38,6 +39,12 @@ def gp_sd(age_months, male: bool) -> float:
 def years_months(months) -> str:
     "An age in months as whole years and months ('11 y 3 m'), rounded to the month."
     y, m = divmod(round(float(months)), 12); return f"{y} y {m} m"
+
+def looks_like_years(ages, pred) -> bool:
+    "Whether bone ages given beside a model's predictions look like years, not months: none above 19 while the predictions' median is over 24 months (the Digital Hand Atlas lists years)."
+    a, p = np.asarray(ages, float), np.asarray(pred, float)
+    a, p = a[~np.isnan(a)], p[~np.isnan(p)]
+    return bool(len(a) and len(p) and a.max() <= 19 and np.median(p) > 24)
 
 def _phi(x: float) -> float: return 0.5 * (1 + math.erf(x / math.sqrt(2)))   # the standard normal CDF
 

@@ -14,7 +14,7 @@ from .data import IMAGE_EXTS, index_images, is_image_file, image_id, parse_sex, 
 from .preprocess import cached_images
 from .model import ModelFileError, predict_months, model_id
 from .predict import get_model, prepare, to_training_frame
-from .clinical import compare_to_age, category_text
+from .clinical import compare_to_age, category_text, looks_like_years
 from .uncertainty import fit_uncertainty, uncertainty_months, interval, coverage
 from .laterality import mirror_flags
 from .polarity import as_positive
@@ -24,8 +24,9 @@ from .rotation import as_upright
 __all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'NOISY_FRAME', 'SMALL_JPEG', 'JPEG_QUALITY', 'AGE_IN_YEARS_GAP',
            'TABLE_EXTS', 'OUT_COLUMNS', 'QualityError', 'quality_problems', 'Prediction', 'crop_flags', 'age_flags',
            'side_flags', 'body_part_flags', 'predict', 'noise_flags', 'jpeg_flags', 'age_unit_flags', 'crop_shares',
-           'predict_views', 'calibrate', 'evaluate_uncertainty', 'items_from', 'predict_table', 'add_sex_options',
-           'add_input_options', 'predict_options', 'scored_rows', 'years_note', 'truth_summary', 'run_predict']
+           'predict_views', 'calibrate', 'evaluate_uncertainty', 'read_table', 'items_from', 'predict_table',
+           'add_sex_options', 'add_input_options', 'predict_options', 'scored_rows', 'years_note', 'truth_summary',
+           'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -226,12 +227,16 @@ def _col(raw, key):
 
 TABLE_EXTS = ('.csv', '.xlsx', '.xls')
 
+def read_table(path) -> pd.DataFrame:
+    "A label table as it comes: CSV, else Excel."
+    return pd.read_csv(path) if Path(path).suffix.lower() == '.csv' else pd.read_excel(path)
+
 def items_from(path, male=None, age=None, images=None) -> pd.DataFrame:
     "What to predict from a file, a folder, or a label table (csv/xlsx: id + sex columns, optional age, true bone age and patient)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: not found")
     if path.suffix.lower() in TABLE_EXTS:
-        raw = pd.read_csv(path) if path.suffix.lower() == '.csv' else pd.read_excel(path)
+        raw = read_table(path)
         ci, cs = _col(raw, 'id'), _col(raw, 'male')
         if ci is None or cs is None: raise ValueError(f"{path}: needs an id column ({'/'.join(_COLS['id'])}) and a sex column ({'/'.join(_COLS['male'])})")
         ids = normalize_ids(raw[ci])
@@ -310,7 +315,7 @@ def scored_rows(t: pd.DataFrame) -> pd.DataFrame:
 
 def years_note(d: pd.DataFrame) -> str | None:
     "A note when a label table's bone ages (`scored_rows`: `boneage`, `pred`) look like years: none above 19 while the predictions' median is over 24 months."
-    if not len(d) or d.boneage.max() > 19 or d.pred.median() <= 24: return None
+    if not looks_like_years(d.boneage, d.pred): return None
     return (f"the table's bone ages run from {d.boneage.min():g} to {d.boneage.max():g} while the predictions' median is {d.pred.median():.0f} months: "
             "if the table gives years, multiply them by 12 (bone ages are read in months)")
 

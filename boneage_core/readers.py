@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 from scipy import stats
 from .evaluate import paired_comparison, bootstrap_ci, _mae, _rmse, _bias
+from .clinical import looks_like_years
 
 # %% auto #0
 __all__ = ['ICC_KINDS', 'ccc', 'icc', 'limits_of_agreement', 'loo_references', 'reader_study', 'plot_reader_study',
@@ -141,6 +142,6 @@ def reader_summary(s: dict) -> list[str]:
     out += [f"  model − {c.reader}: MAE difference {c.diff:+.2f} [{c.ci_lo:+.2f}, {c.ci_hi:+.2f}], Wilcoxon p {c.wilcoxon_p:.3g} (n={c.n}): {c.verdict}" for c in s['comparisons'].itertuples()]
     R = s['readings']; m = R.model.median()
     out += [f"  {c}'s readings run from {R[c].min():g} to {R[c].max():g} while the model's median is {m:.0f} months: if they are years, multiply them by 12"
-            for c in s['comparisons'].reader if R[c].max() <= 19 and m > 24]   # as `years_note` does for the table's bone age
+            for c in s['comparisons'].reader if looks_like_years(R[c], R.model)]   # as `years_note` does for the table's bone age
     if len(s['icc']): out.append('  ICC(A,1), absolute agreement: ' + '; '.join(f"{r.raters} {r.ICC:.3f} [{r.ci_lo:.3f}, {r.ci_hi:.3f}] (n={r.n})" for r in s['icc'].itertuples()))
     return out
