@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 import numpy as np, pandas as pd
-from .patient import items_from, predict_table, scored_rows, years_note, TABLE_EXTS
+from .patient import items_from, predict_table, scored_rows, years_note, TABLE_EXTS, read_table, OUT_COLUMNS
 from .evaluate import metric_table, breakdown, mae_by, evaluation_figure, paired_comparison
 from .readers import reader_study, plot_reader_study, reader_summary
 from .model import ModelFileError
@@ -43,13 +43,15 @@ def reader_columns(labels, names) -> pd.DataFrame:
     "The columns `names` of a label table (one per human reader, bone age in months), row for row as `items_from` reads it; a missing column is refused with the table's columns."
     path = Path(labels)
     if path.suffix.lower() not in TABLE_EXTS: raise ValueError(f"{path}: reader columns need a label table ({'/'.join(TABLE_EXTS)}) with a column per reader")
-    raw = pd.read_csv(path) if path.suffix.lower() == '.csv' else pd.read_excel(path)
+    raw = read_table(path)
     low = {str(c).strip().lower(): c for c in raw.columns}
     out = {}
     for n in names:
         c = n if n in raw.columns else low.get(str(n).strip().lower())
         if c is None: raise ValueError(f"{path}: no reader column {n!r} (its columns: {', '.join(map(str, raw.columns))})")
-        out[str(c)] = pd.to_numeric(raw[c], errors='coerce').values   # the table's own name
+        v = pd.to_numeric(raw[c], errors='coerce'); bad = raw[c][v.isna() & raw[c].notna() & (raw[c].astype(str).str.strip() != '')]
+        if len(bad): raise ValueError(f"{path}: reader column {c!r} has {len(bad)} value(s) that are not a number of months, such as {str(bad.iloc[0])!r} in row {bad.index[0] + 2}")
+        out[str(c)] = v.values   # the table's own name
     return pd.DataFrame(out)
 
 def is_readers_mean(truth, R: pd.DataFrame, tol=0.5) -> bool:
@@ -72,6 +74,9 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
     if margin is not None and not readers: raise ValueError("a non-inferiority margin needs reader columns (--readers)")
     items = items_from(labels, images=images)
     R = reader_columns(labels, readers) if readers else None
+    if R is not None:
+        clash = [c for c in R if c in OUT_COLUMNS or c == 'boneage_true' or ('boneage_true' in items and np.allclose(R[c], items.boneage_true, equal_nan=True))]
+        if clash: raise ValueError(f"{labels}: reader column {clash[0]!r} is the table's bone age or a column the predictions use; name the readers' own columns")
     from_readers = R is not None and ('boneage_true' not in items or items.boneage_true.isna().all() or is_readers_mean(items.boneage_true, R))
     if from_readers: items['boneage_true'] = R.mean(axis=1).values   # the readers are the reference: the figures below are against their mean
     if 'boneage_true' not in items or items.boneage_true.isna().all():
