@@ -82,6 +82,7 @@ def reader_study(model, readers, truth=None, margin: float | None = None, n_boot
     R = pd.DataFrame(readers).astype(float).reset_index(drop=True)
     p = np.asarray(model, float); y = None if truth is None else np.asarray(truth, float)
     if R.shape[1] < 1: raise ValueError("no reader column given")
+    if {'model', 'truth'} & set(R.columns): raise ValueError("a reader column may not be called 'model' or 'truth' (the names of the model's readings and the reference here)")
     if len(R) != len(p) or (y is not None and len(y) != len(p)): raise ValueError(f"model, readers and truth must cover the same images: {len(p)}, {len(R)}, {len(p) if y is None else len(y)}")
     if y is None and R.shape[1] < 2: raise ValueError("one reader and no reference standard: with the readers as the reference at least two are needed (each is measured against the others)")
     if margin is not None and not margin > 0: raise ValueError(f"the non-inferiority margin must be a positive number of months, not {margin}")
