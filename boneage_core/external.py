@@ -10,6 +10,7 @@ import numpy as np, pandas as pd
 from .patient import items_from, predict_table, scored_rows, years_note, TABLE_EXTS, read_table, OUT_COLUMNS
 from .evaluate import metric_table, breakdown, mae_by, evaluation_figure, paired_comparison
 from .readers import reader_study, plot_reader_study, reader_summary
+from .privacy import read_key, pseudonymise_table
 from .model import ModelFileError
 from .io import RadiographError
 
@@ -62,7 +63,7 @@ def is_readers_mean(truth, R: pd.DataFrame, tol=0.5) -> bool:
 
 # %% ../nbs/16_external.ipynb #5507cb22
 def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, prefix='', tta=True, n_boot=1000, seed=0,
-                      progress=True, log=None, readers=None, margin=None) -> dict:
+                      progress=True, log=None, readers=None, margin=None, key=None) -> dict:
     """Measure `model` (default: the shipped one) on every image of a label table with bone ages (`boneage_true`).
     Returns `model_sha256` (the model file's `model_id`), `predictions` (one row per table row, with `error` for images that could not be used), `metrics`
     (MAE/RMSE/R²/bias with 95% CIs), `breakdown` (by sex and age band, and the images the input checks flagged against the rest: `flag_breakdown`; each subset's interval coverage, `coverage95`), `coverage`, `n`, `n_failed`, `figure`, and with
@@ -70,6 +71,7 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
     With `readers` (the table's columns of human readers' bone ages), `readers`: the model against them (`reader_study`, `16a_readers`; non-inferiority
     judged against `margin` months), measured against the table's bone age, or against the readers themselves when the table has none or its
     bone age is their mean (`reference_from_readers`), and `reader_figure`.
+    With `key` (`13b_privacy`), `predictions` holds keyed pseudonyms for its ids and patients and no paths.
     With `out`, writes predictions.csv, metrics.csv, breakdown.csv (+ comparison.csv; + readers.csv, reader_comparisons.csv, reader_icc.csv and readers.png) and evaluation.png there, each name after `prefix`."""
     if margin is not None and not readers: raise ValueError("a non-inferiority margin needs reader columns (--readers)")
     items = items_from(labels, images=images)
@@ -97,6 +99,7 @@ def evaluate_labelled(labels, images=None, model=None, baseline=None, out=None, 
         s = reader_study(t.bone_age_months.values[ok].astype(float), R[ok], None if from_readers else t.boneage_true.values[ok].astype(float), margin, n_boot, seed)
         r.update(readers=s, reference_from_readers=from_readers, reader_figure=plot_reader_study(s, f"{Path(labels).name}: the model against {R.shape[1]} reader(s)"))
         t = r['predictions'] = t.assign(**{c: R[c].values for c in R})   # each reader's reading beside the model's
+    if key is not None: t = r['predictions'] = pseudonymise_table(t, key)
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         t.to_csv(out/f'{prefix}predictions.csv', index=False, float_format='%.2f')
@@ -123,6 +126,7 @@ def evaluate_options(p):
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation')
     p.add_argument('--n-boot', type=int, default=1000, help='bootstrap resamples for the CIs (default: 1000)')
     p.add_argument('--readers', nargs='+', metavar='COLUMN', help="the table's columns of human readers' bone ages (months): a reader study, the model against each on the same images")
+    p.add_argument('--pseudonymise', metavar='KEYFILE', help='keyed pseudonyms for the image ids and patients of predictions.csv, no paths (`13b_privacy`)')
     p.add_argument('--margin', type=float, metavar='MONTHS', help='non-inferiority margin for --readers: the model is non-inferior to a reader when its MAE minus theirs has a 95%% CI under it (fix it before seeing the readings)')
     return p
 
@@ -151,8 +155,9 @@ def evaluation_summary(r: dict) -> str:
 def run_evaluate(a) -> int:
     "Run `boneage evaluate` with parsed arguments; the exit code."
     try:
+        key = read_key(a.pseudonymise) if a.pseudonymise else None   # before any predicting
         r = evaluate_labelled(a.labels, a.images, a.model, a.vs, a.out, tta=not a.no_tta, n_boot=a.n_boot,
-                              progress=sys.stderr.isatty(), log=lambda s: print(s, file=sys.stderr), readers=a.readers, margin=a.margin)
+                              progress=sys.stderr.isatty(), log=lambda s: print(s, file=sys.stderr), readers=a.readers, margin=a.margin, key=key)
     except (FileNotFoundError, ValueError, ModelFileError, RadiographError) as e:
         print(f"boneage: {str(e).splitlines()[0]}", file=sys.stderr); return 1
     print(evaluation_summary(r))

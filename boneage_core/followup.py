@@ -155,18 +155,22 @@ def followup_options(p):
     p.add_argument('--out', help='write the pairs of exams as CSV here')
     p.add_argument('--plot', help="the charts: .pdf, a page per patient (.png or .svg for one patient)")
     p.add_argument('--predictions', help='write the per-image prediction table here too (when PATH is not one already)')
+    p.add_argument('--pseudonymise', metavar='KEYFILE', help='keyed pseudonyms for patients and image ids in everything written and printed (`13b_privacy`)')
     return p
 
 def run_followup(a) -> int:
     "`boneage followup`: print a line per pair of exams, write `--out`, `--plot` and `--predictions`. Exit 0; 2 when some images could not be used; 1 with a one-line error when no patient has two usable exams."
     from boneage_core.report import REPORT_EXTS
+    from boneage_core.privacy import read_key, pseudonymise_table
     err = lambda s: print(f"boneage: {s}", file=sys.stderr)
     if a.plot and Path(a.plot).suffix.lower() not in REPORT_EXTS: err(f"{a.plot}: the pages are written as {', '.join(REPORT_EXTS)}"); return 1   # before any predicting
     try:
+        key = read_key(a.pseudonymise) if a.pseudonymise else None   # before any predicting
         if is_prediction_table(a.path): t = read_predictions(a.path)
         else:
             t = predict_table(items_from(a.path, a.male, None, a.images), a.model, tta=not a.no_tta, progress=sys.stderr.isatty(), log=lambda s: print(s, file=sys.stderr))
-            if a.predictions: t.to_csv(a.predictions, index=False, float_format='%.2f')
+        if key is not None: t = pseudonymise_table(t, key)   # the pairs, lines and charts below are made from it
+        if a.predictions and not is_prediction_table(a.path): t.to_csv(a.predictions, index=False, float_format='%.2f')
     except (FileNotFoundError, ValueError, ModelFileError, RadiographError) as e:
         err(str(e).splitlines()[0]); return 1
     ok, ex = t[t.error == ''], exams(t)

@@ -24,8 +24,9 @@ def read_key(path) -> bytes:
     return k
 
 def pseudonym(value, key: bytes, kind='ID') -> str:
-    "The keyed pseudonym of one identifier: `kind`, a dash and the first 16 hex digits of HMAC-SHA-256(key, 'kind:value'); an empty value stays empty."
+    "The keyed pseudonym of one identifier: `kind`, a dash and the first 16 hex digits of HMAC-SHA-256(key, 'kind:value'); an empty value, or one that is a pseudonym of that kind already (a table pseudonymised before), stays as it is."
     v = '' if value is None or pd.isna(value) else str(value)
+    if re.fullmatch(rf"{re.escape(kind)}-[0-9a-f]{{16}}", v): return v
     return f"{kind}-" + hmac.new(key, f"{kind}:{v}".encode(), hashlib.sha256).hexdigest()[:16] if v else ''
 
 # %% ../nbs/13b_privacy.ipynb #084eb42c
