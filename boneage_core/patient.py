@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_patient.ipynb #2586a39b
 from __future__ import annotations
-import sys
+import io, sys
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -26,7 +26,7 @@ __all__ = ['RADIOGRAPH_MODALITIES', 'SMALL_CROP', 'HAND_PARTS', 'NOISY_FRAME', '
            'side_flags', 'body_part_flags', 'predict', 'noise_flags', 'jpeg_flags', 'age_unit_flags', 'crop_shares',
            'predict_views', 'calibrate', 'evaluate_uncertainty', 'read_table', 'items_from', 'predict_table',
            'add_sex_options', 'add_input_options', 'predict_options', 'scored_rows', 'years_note', 'truth_summary',
-           'run_predict']
+           'resume_point', 'run_predict']
 
 # %% ../nbs/13_patient.ipynb #f1c70015
 class QualityError(ValueError):
@@ -257,11 +257,16 @@ def items_from(path, male=None, age=None, images=None) -> pd.DataFrame:
 OUT_COLUMNS = ['id', 'patient', 'bone_age_months', 'uncertainty_months', 'lo95', 'hi95', 'male', 'chronological_age_months',
                'ba_minus_ca_months', 'gp_sd_months', 'z_score', 'category', 'p_delayed', 'p_advanced', 'flags', 'error', 'path', 'model_sha256']
 
-def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=True, log=None) -> pd.DataFrame:
-    "Predict every row of `items` (id, path, male, age; optional patient, else a DICOM's PatientID); a file that cannot be used gets its one-line `error` and the rest go on."
+def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=True, log=None, on_rows=None) -> pd.DataFrame:
+    """Predict every row of `items` (id, path, male, age; optional patient, else a DICOM's PatientID); a file that cannot be used gets its one-line `error` and the rest go on.
+    `on_rows`: called with each run of finished rows, in order, as they are done (a table written as it goes: `boneage predict --out`)."""
     from fastprogress.fastprogress import progress_bar
     m, meta = get_model(model)
-    rows, batch = [], []
+    rows, batch, sent = [], [], 0
+    cols = OUT_COLUMNS + (['boneage_true'] if 'boneage_true' in items else [])
+    def emit():   # every row so far is finished once the batch is flushed
+        nonlocal sent
+        if on_rows is not None and len(rows) > sent: on_rows(pd.DataFrame(rows[sent:]).reindex(columns=cols)); sent = len(rows)
     def flush():
         if not batch: return
         views = predict_months(m, np.stack([b[1] for b in batch]), [b[2] for b in batch], meta['norm'], tta=tta, per_view=True)
@@ -279,10 +284,9 @@ def predict_table(items: pd.DataFrame, model=None, tta=True, bs=32, progress=Tru
         except (RadiographError, QualityError, ValueError, OSError) as e:
             row['error'] = str(e).splitlines()[0]
             if log: log(f"boneage: {row['error']}")
-        if len(batch) >= bs: flush()
-    flush()
-    out = pd.DataFrame(rows)
-    return out.reindex(columns=OUT_COLUMNS + (['boneage_true'] if 'boneage_true' in items else []))   # every column, even if no file could be used
+        if len(batch) >= bs: flush(); emit()
+    flush(); emit()
+    return pd.DataFrame(rows).reindex(columns=cols)   # every column, even if no file could be used
 
 # %% ../nbs/13_patient.ipynb #40cb65ce
 def add_sex_options(p):
@@ -304,6 +308,7 @@ def predict_options(p):
     p.add_argument('--out', help='write the CSV here (default: stdout)')
     p.add_argument('--no-tta', action='store_true', help='no test-time augmentation (faster; uncertainty from the model error only)')
     p.add_argument('--pseudonymise', metavar='KEYFILE', help='write keyed pseudonyms for the id and patient columns, no paths (`13b_privacy`; the key: a secret file of at least 16 random bytes)')
+    p.add_argument('--resume', action='store_true', help='go on with the --out table of a run that was stopped: keep its rows, predict the rest (the table is written as it goes)')
     return p
 
 def scored_rows(t: pd.DataFrame) -> pd.DataFrame:
@@ -329,25 +334,51 @@ def truth_summary(t: pd.DataFrame):
     note = years_note(ok)
     return s + (f"\n{note}" if note else '')
 
+def resume_point(out, ids, model_sha: str) -> int:
+    """How many rows of the prediction CSV `out` (as `boneage predict --out` writes it, row by row) to keep when a run that was stopped goes on: its rows
+    must be the first of `ids` (this input's ids, as written), made by the model `model_sha`. A row cut off mid-write is dropped from the file."""
+    out = Path(out); text = out.read_text()
+    if text and not text.endswith('\n'): text = text[:text.rfind('\n') + 1]; out.write_text(text)   # the row being written when it stopped
+    if not text.strip(): return 0
+    done = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    if 'model_sha256' not in done or 'id' not in done: raise ValueError(f"{out}: not a table that boneage predict wrote; give another --out or leave out --resume")
+    n, ids = len(done), [str(i) for i in ids]
+    if n > len(ids) or list(done.id) != ids[:n]: raise ValueError(f"{out}: its {n} rows are not the first of this input's {len(ids)} images; give another --out or leave out --resume")
+    other = set(done.model_sha256) - {model_sha}
+    if other: raise ValueError(f"{out}: its rows were made by model {sorted(other)[0]}, this run uses {model_sha}; give another --out or leave out --resume")
+    return n
+
 def run_predict(a) -> int:
-    "Run `boneage predict` with parsed arguments; the exit code."
+    "Run `boneage predict` with parsed arguments; the exit code. With `--out` the table is written as it goes, so `--resume` can go on after a stop."
     try:
         key = None
         if getattr(a, 'pseudonymise', None):
             from boneage_core.privacy import read_key
             key = read_key(a.pseudonymise)   # before any image is read
+        from boneage_core.privacy import pseudonymise_table, pseudonym
         items = items_from(a.path, a.male, a.age, a.images)
         if len(items) == 1 and not a.out and key is None and Path(a.path).is_file() and Path(a.path).suffix.lower() not in TABLE_EXTS:   # one image
             print(predict(a.path, a.male, a.age, a.model, tta=not a.no_tta)); return 0
-        t = predict_table(items, a.model, tta=not a.no_tta, progress=len(items) > 1 and sys.stderr.isatty(),
-                          log=lambda s: print(s, file=sys.stderr))
+        if getattr(a, 'resume', False) and not a.out: raise ValueError("--resume goes on with the table of --out: give --out")
+        start, out = 0, Path(a.out) if a.out else None
+        if out is not None:
+            sha = model_id(get_model(a.model)[1])   # a model file that cannot be loaded stops it before the table is touched
+            if a.resume and out.exists():
+                ids = items.id.astype(str).map(lambda v: pseudonym(v, key)) if key is not None else items.id.astype(str)
+                start = resume_point(out, ids, sha)
+                print(f"resuming {out}: {start} of {len(items)} images done before, {len(items) - start} to go", file=sys.stderr)
+            else: out.write_text('')
+        def write(rows):   # each finished run of rows, as it comes
+            (pseudonymise_table(rows, key) if key is not None else rows).to_csv(out, mode='a', header=out.stat().st_size == 0, index=False, float_format='%.2f')
+        t = predict_table(items.iloc[start:], a.model, tta=not a.no_tta, progress=len(items) - start > 1 and sys.stderr.isatty(),
+                          log=lambda s: print(s, file=sys.stderr), on_rows=write if out is not None else None)
     except (FileNotFoundError, ValueError, ModelFileError, RadiographError) as e:  # QualityError is a ValueError
         print(f"boneage: {str(e).splitlines()[0]}", file=sys.stderr); return 1
-    if key is not None:
-        from boneage_core.privacy import pseudonymise_table
-        t = pseudonymise_table(t, key)
-    if a.out: t.to_csv(a.out, index=False, float_format='%.2f'); print(f"{(t.error == '').sum()} of {len(t)} predicted: {a.out}", file=sys.stderr)
-    else: t.to_csv(sys.stdout, index=False, float_format='%.2f')   # months to 0.01: more digits only look precise
+    if out is not None:
+        from boneage_core.followup import read_predictions
+        t = read_predictions(out)   # the whole table, rows kept from before included
+        print(f"{(t.error == '').sum()} of {len(t)} predicted: {out}", file=sys.stderr)
+    else: (pseudonymise_table(t, key) if key is not None else t).to_csv(sys.stdout, index=False, float_format='%.2f')   # months to 0.01: more digits only look precise
     if (s := truth_summary(t)): print(s, file=sys.stderr)
     n_bad = int((t.error != '').sum())
     return 0 if n_bad == 0 else (1 if n_bad == len(t) else 2)
