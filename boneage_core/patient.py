@@ -334,6 +334,15 @@ def truth_summary(t: pd.DataFrame):
     note = years_note(ok)
     return s + (f"\n{note}" if note else '')
 
+def _lock(path):
+    "An open handle on `path` holding an exclusive lock (Unix; elsewhere none), so that two runs never write one table: a second run is refused."
+    try: import fcntl
+    except ImportError: return None
+    h = open(path, 'a')
+    try: fcntl.flock(h, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError: h.close(); raise ValueError(f"{path}: another boneage predict is writing this table; let it finish (or stop it) first, or give another --out")
+    return h
+
 def resume_point(out, ids, model_sha: str) -> int:
     """How many rows of the prediction CSV `out` (as `boneage predict --out` writes it, row by row) to keep when a run that was stopped goes on: its rows
     must be the first of `ids` (this input's ids, as written), made by the model `model_sha`. A row cut off mid-write is dropped from the file."""
@@ -350,6 +359,7 @@ def resume_point(out, ids, model_sha: str) -> int:
 
 def run_predict(a) -> int:
     "Run `boneage predict` with parsed arguments; the exit code. With `--out` the table is written as it goes, so `--resume` can go on after a stop."
+    lock = None   # held while the table is written (`_lock`); released when the run ends
     try:
         key = None
         if getattr(a, 'pseudonymise', None):
@@ -363,6 +373,7 @@ def run_predict(a) -> int:
         start, out = 0, Path(a.out) if a.out else None
         if out is not None:
             sha = model_id(get_model(a.model)[1])   # a model file that cannot be loaded stops it before the table is touched
+            lock = _lock(out)
             if a.resume and out.exists():
                 ids = items.id.astype(str).map(lambda v: pseudonym(v, key)) if key is not None else items.id.astype(str)
                 start = resume_point(out, ids, sha)
@@ -379,6 +390,7 @@ def run_predict(a) -> int:
         t = read_predictions(out)   # the whole table, rows kept from before included
         print(f"{(t.error == '').sum()} of {len(t)} predicted: {out}", file=sys.stderr)
     else: (pseudonymise_table(t, key) if key is not None else t).to_csv(sys.stdout, index=False, float_format='%.2f')   # months to 0.01: more digits only look precise
+    if lock is not None: lock.close()
     if (s := truth_summary(t)): print(s, file=sys.stderr)
     n_bad = int((t.error != '').sum())
     return 0 if n_bad == 0 else (1 if n_bad == len(t) else 2)
