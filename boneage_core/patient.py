@@ -361,11 +361,8 @@ def run_predict(a) -> int:
     "Run `boneage predict` with parsed arguments; the exit code. With `--out` the table is written as it goes, so `--resume` can go on after a stop."
     lock = None   # held while the table is written (`_lock`); released when the run ends
     try:
-        key = None
-        if getattr(a, 'pseudonymise', None):
-            from boneage_core.privacy import read_key
-            key = read_key(a.pseudonymise)   # before any image is read
-        from boneage_core.privacy import pseudonymise_table, pseudonym
+        from boneage_core.privacy import read_key, pseudonymise_table, pseudonym
+        key = read_key(a.pseudonymise) if getattr(a, 'pseudonymise', None) else None   # before any image is read
         items = items_from(a.path, a.male, a.age, a.images)
         if len(items) == 1 and not a.out and key is None and Path(a.path).is_file() and Path(a.path).suffix.lower() not in TABLE_EXTS:   # one image
             print(predict(a.path, a.male, a.age, a.model, tta=not a.no_tta)); return 0
@@ -373,8 +370,8 @@ def run_predict(a) -> int:
         start, out = 0, Path(a.out) if a.out else None
         if out is not None:
             sha = model_id(get_model(a.model)[1])   # a model file that cannot be loaded stops it before the table is touched
-            lock = _lock(out)
-            if a.resume and out.exists():
+            lock = _lock(out)   # creates the file if it is not there: an empty table resumes from its start
+            if a.resume:
                 ids = items.id.astype(str).map(lambda v: pseudonym(v, key)) if key is not None else items.id.astype(str)
                 start = resume_point(out, ids, sha)
                 print(f"resuming {out}: {start} of {len(items)} images done before, {len(items) - start} to go", file=sys.stderr)
